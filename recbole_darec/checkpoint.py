@@ -1,0 +1,127 @@
+"""Checkpoints that hold only tensors and plain data, written atomically, loaded weights-only.
+
+RecBole pickles its ``Config`` object into checkpoints, which torch >= 2.6 refuses to
+load weights-only, and loading it unrestricted would run any pickle a stranger sends.
+Our format stores the configuration as JSON text instead, so ``torch.load`` runs
+with ``weights_only=True`` and no allow-list is needed: an object outside tensors,
+containers and numbers is refused before anything executes.
+"""
+
+import enum
+import io
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+import torch
+
+FORMAT = "recbole_darec.checkpoint/1"
+_REQUIRED = ("format", "config", "epoch", "state_dict")
+
+# Keys RecBole derives while building a Config; a rebuilt Config derives them again.
+DERIVED_CONFIG_KEYS = frozenset({
+    "MODEL_TYPE", "MODEL_INPUT_TYPE", "eval_type", "device", "single_spec", "local_rank",
+    "valid_metric_bigger", "valid_neg_sample_args", "test_neg_sample_args", "data_path",
+    "world_size", "nproc", "offset", "ip", "port",
+})
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot be used; the message names the file and why."""
+
+
+def _jsonable(value):
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, torch.device):
+        return str(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def config_to_json(config):
+    """The configuration as JSON text: ``data_path`` is stored as the folder that holds the dataset folder."""
+    data = {k: _jsonable(v) for k, v in config.final_config_dict.items()}
+    data["data_path"] = os.path.dirname(os.path.normpath(config["data_path"]))
+    return json.dumps(data, sort_keys=True)
+
+
+def atomic_write_bytes(path, write):
+    """Call ``write(fileobj)`` on a temporary file beside ``path``, fsync it, then rename it over ``path``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def save_checkpoint(path, config, state_dict, epoch, **extra):
+    """Write a checkpoint atomically. ``extra`` values must be tensors, numbers, strings or containers of them."""
+    payload = {"format": FORMAT, "config": config_to_json(config), "epoch": int(epoch),
+               "state_dict": state_dict, **extra}
+    atomic_write_bytes(path, lambda f: torch.save(payload, f))
+
+
+def load_checkpoint(path, map_location="cpu"):
+    """Load a checkpoint written by this package, refusing anything but tensors and plain data.
+
+    Returns the payload dict with ``config`` decoded to a plain dict. Raises
+    :class:`CheckpointError` for a missing, truncated, tampered or foreign file.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise CheckpointError(f"checkpoint {path} does not exist.")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        if not zipfile.is_zipfile(io.BytesIO(raw)):
+            raise CheckpointError(
+                f"checkpoint {path} is not a complete torch checkpoint (truncated, corrupted or another format); "
+                "use an intact copy or retrain.")
+        payload = torch.load(io.BytesIO(raw), map_location=map_location, weights_only=True)
+    except CheckpointError:
+        raise
+    except Exception as err:  # torch raises UnpicklingError, RuntimeError or zip errors, depending on the damage
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if "weights_only" in str(err) or "Unsupported global" in str(err) or "WeightsUnpickler" in str(err):
+            raise CheckpointError(
+                f"checkpoint {path} was refused: it contains objects other than tensors and plain data "
+                f"(a RecBole-format checkpoint, or a tampered/malicious file); nothing in it was executed. ({reason})"
+            ) from None
+        raise CheckpointError(f"checkpoint {path} cannot be read ({type(err).__name__}: {reason}); "
+                              "it is truncated or corrupted: use an intact copy or retrain.") from None
+    if not isinstance(payload, dict) or any(k not in payload for k in _REQUIRED):
+        raise CheckpointError(f"checkpoint {path} lacks the fields {list(_REQUIRED)}: it was not written by recbole_darec.")
+    if payload["format"] != FORMAT:
+        raise CheckpointError(f"checkpoint {path} has format {payload['format']!r}; this version reads {FORMAT!r}.")
+    try:
+        payload["config"] = json.loads(payload["config"])
+    except (TypeError, ValueError):
+        raise CheckpointError(f"checkpoint {path} holds a damaged configuration record.") from None
+    return payload
+
+
+def rebuild_config_dict(checkpoint):
+    """The settings that rebuild the checkpoint's Config (derived keys dropped, data_path restored)."""
+    config = dict(checkpoint["config"])
+    data_path = config.get("data_path")
+    config = {k: v for k, v in config.items() if k not in DERIVED_CONFIG_KEYS}
+    config["data_path"] = data_path
+    return config

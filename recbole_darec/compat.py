@@ -1,0 +1,33 @@
+"""Make RecBole 1.2.1 run on the pinned, current package stack.
+
+Imported by ``recbole_darec/__init__.py``; users never import it themselves.
+
+* scipy >= 1.13 removed the private ``dok_matrix._update`` that RecBole's LightGCN,
+  NGCF, NCL, GCMC and SpectralCF call to fill their adjacency matrices. We restore it
+  on top of scipy's public fancy-index assignment.
+* torch >= 2.6 loads checkpoints weights-only, and RecBole's trainer pickles its
+  ``Config`` into every checkpoint. We do not switch weights-only loading off:
+  this package's trainer writes checkpoints that hold only tensors and plain data
+  (see :mod:`recbole_darec.checkpoint`), and RecBole-format files are read through an
+  explicit allow-list there.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def _dok_update(self, data):
+    """``dict.update`` for a dok matrix, as scipy < 1.13 allowed: keys are (row, col)."""
+    if not data:
+        return
+    keys = np.fromiter((k for pair in data.keys() for k in pair), dtype=np.int64)
+    rows, cols = keys[0::2], keys[1::2]
+    self[rows, cols] = np.fromiter(data.values(), dtype=self.dtype, count=len(data))
+
+
+def apply():
+    if not hasattr(sp.dok_matrix, "_update"):
+        sp.dok_matrix._update = _dok_update
+
+
+apply()

@@ -1,0 +1,142 @@
+"""RecBole's Dataset with input checks and LLM-profile vectors aligned to internal ids.
+
+Profile vectors come from ``<dataset>.useremb`` / ``<dataset>.itememb`` atomic files
+(``uid:token  user_emb:float_seq``, ``iid:token  item_emb:float_seq``), loaded by
+RecBole's ``additional_feat_suffix`` + ``alias_of_*`` + ``preload_weight`` mechanism.
+Two of RecBole's traps are closed here: ids present only in an embedding file would
+silently become new users/items, and ids without a vector would silently get a zero
+row; the first are dropped with a warning, the second are an error unless
+``profile_allow_missing`` is set.
+"""
+
+import os
+
+import numpy as np
+import torch
+from recbole.data.dataset import Dataset as RecBoleDataset
+from recbole.utils import FeatureSource
+
+from recbole_darec.data.atomic import AtomicFileError, validate_atomic_file
+
+PROFILE_FILES = {
+    # suffix: (kind, id field, vector field)
+    "useremb": ("user", "uid", "user_emb"),
+    "itememb": ("item", "iid", "item_emb"),
+}
+
+
+class DatasetError(ValueError):
+    """Data that cannot be used as given; the message names file or id and the fix."""
+
+
+class Dataset(RecBoleDataset):
+    """Checks every atomic file it reads; attaches profile vectors when the config asks for them."""
+
+    @property
+    def profile_suffixes(self):
+        return [s for s in (self.config["additional_feat_suffix"] or []) if s in PROFILE_FILES]
+
+    def _load_feat(self, filepath, source):
+        source_name = source.value if isinstance(source, FeatureSource) else source
+        load_col, unload_col = self._get_load_and_unload_col(source)
+        if load_col != set():
+            unique_key = None
+            if source_name == "inter" and not self.config["rm_dup_inter"]:
+                unique_key = (self.uid_field, self.iid_field)
+            elif source_name in PROFILE_FILES:
+                unique_key = (PROFILE_FILES[source_name][1],)
+            validate_atomic_file(filepath, self.config["field_separator"], self.config["seq_separator"],
+                                 self.config["encoding"], unique_key=unique_key, load_fields=load_col)
+        return super()._load_feat(filepath, source)
+
+    def _get_load_and_unload_col(self, source):
+        if source in PROFILE_FILES:
+            return None, None  # always load the whole embedding file, whatever load_col says
+        return super()._get_load_and_unload_col(source)
+
+    def _data_filtering(self):
+        super()._data_filtering()
+        if len(self.inter_feat) == 0:
+            raise DatasetError(
+                f"dataset '{self.dataset_name}' has no interactions left after filtering "
+                f"(val_interval={self.config['val_interval']}, user_inter_num_interval={self.config['user_inter_num_interval']}, "
+                f"item_inter_num_interval={self.config['item_inter_num_interval']}); loosen these settings.")
+
+    def _remap_ID_all(self):
+        self._check_known_ids()
+        for suffix in self.profile_suffixes:
+            self._drop_unknown_profile_rows(suffix)
+        super()._remap_ID_all()
+
+    def _known_ids(self, kind):
+        field = self.uid_field if kind == "user" else self.iid_field
+        side = self.user_feat if kind == "user" else self.item_feat
+        known = set(self.inter_feat[field].values)
+        if side is not None:
+            known.update(side[field].values)
+        return known
+
+    def _check_known_ids(self):
+        """Interactions must name users/items listed in .user/.item files when those files exist."""
+        for kind, side in (("user", self.user_feat), ("item", self.item_feat)):
+            if side is None or self.config["allow_unknown_ids"]:
+                continue
+            field = self.uid_field if kind == "user" else self.iid_field
+            unknown = ~self.inter_feat[field].isin(set(side[field].values))
+            if unknown.any():
+                ids = self.inter_feat.loc[unknown, field].unique()
+                raise DatasetError(
+                    f"{self.dataset_name}.inter references {len(ids)} {kind} id(s) missing from "
+                    f"{self.dataset_name}.{kind} (e.g. {', '.join(map(str, ids[:5]))}); add them to the .{kind} file "
+                    "or set allow_unknown_ids: True.")
+
+    def _drop_unknown_profile_rows(self, suffix):
+        kind, id_field, _ = PROFILE_FILES[suffix]
+        feat = getattr(self, f"{suffix}_feat")
+        keep = feat[id_field].isin(self._known_ids(kind))
+        if not keep.all():
+            dropped = feat.loc[~keep, id_field].values
+            self.logger.warning(
+                f"{self.dataset_name}.{suffix}: dropped {len(dropped)} vector(s) for {kind} ids absent from the "
+                f"interactions (e.g. {', '.join(map(str, dropped[:5]))}); RecBole would have made them new {kind}s.")
+            setattr(self, f"{suffix}_feat", feat[keep].reset_index(drop=True))
+
+    def _normalize(self):
+        # normalize_all would min-max scale the profile vectors too; keep them as encoded.
+        hidden = {PROFILE_FILES[s][2]: self.field2type.pop(PROFILE_FILES[s][2]) for s in self.profile_suffixes}
+        try:
+            super()._normalize()
+        finally:
+            self.field2type.update(hidden)
+
+    def _preload_weight_matrix(self):
+        super()._preload_weight_matrix()
+        for suffix in self.profile_suffixes:
+            kind, id_field, _ = PROFILE_FILES[suffix]
+            covered = np.zeros(self.num(id_field), dtype=bool)
+            covered[getattr(self, f"{suffix}_feat")[id_field].values] = True
+            covered[0] = True  # [PAD]
+            missing = np.flatnonzero(~covered)
+            if len(missing) == 0:
+                continue
+            tokens = self.id2token(id_field, missing[:5])
+            message = (f"{len(missing)} {kind}(s) of '{self.dataset_name}' have no vector in "
+                       f"{os.path.join(self.dataset_path, self.dataset_name + '.' + suffix)} (e.g. {', '.join(map(str, tokens))})")
+            if not self.config["profile_allow_missing"]:
+                raise DatasetError(message + "; add their profiles and re-encode, or set profile_allow_missing: True "
+                                             "to give them zero vectors.")
+            self.logger.warning(message + "; they get zero vectors (profile_allow_missing: True).")
+
+    def profile_matrix(self, kind):
+        """Float tensor [n_users or n_items, d] of profile vectors, row = RecBole internal id."""
+        suffix = next((s for s in self.profile_suffixes if PROFILE_FILES[s][0] == kind), None)
+        if suffix is None:
+            raise DatasetError(f"no {kind} profile vectors are configured: add '{kind}emb' to additional_feat_suffix.")
+        matrix = self.get_preload_weight(PROFILE_FILES[suffix][1])
+        expected = self.user_num if kind == "user" else self.item_num
+        if matrix.shape[0] != expected:
+            raise DatasetError(f"{kind} profile matrix has {matrix.shape[0]} rows for {expected} {kind}s.")
+        return torch.as_tensor(matrix, dtype=torch.float32)
+
+
+__all__ = ["Dataset", "DatasetError", "AtomicFileError", "PROFILE_FILES"]

@@ -1,0 +1,114 @@
+"""Train and evaluate one model, RecBole-style, with this package's config, data and trainer."""
+
+import logging
+import sys
+from logging import getLogger
+
+import torch.distributed as dist
+from recbole.data import data_preparation
+from recbole.utils import get_environment, init_logger, init_seed, set_color
+
+from recbole_darec.checkpoint import load_checkpoint, rebuild_config_dict
+from recbole_darec.config import Config
+from recbole_darec.data import create_dataset, prepare_dataset_files
+from recbole_darec.trainer import latest_last_checkpoint
+from recbole_darec.utils import get_model, get_trainer, set_threads
+
+
+def _build(config, logger=None):
+    """Dataset, loaders and a freshly seeded model for ``config``."""
+    prepare_dataset_files(config)
+    dataset = create_dataset(config)
+    if logger:
+        logger.info(dataset)
+    train_data, valid_data, test_data = data_preparation(config, dataset)
+    init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
+    model = get_model(config["model"])(config, train_data._dataset).to(config["device"])
+    return dataset, model, train_data, valid_data, test_data
+
+
+def run_recbole_darec(model=None, dataset=None, config_file_list=None, config_dict=None, saved=True,
+                      resume=None, queue=None):
+    """Train ``model`` on ``dataset`` and test the best validation state.
+
+    ``resume``: a ``*.last.pth`` file, or ``"latest"`` for the newest one of this model,
+    to continue an interrupted run. Returns RecBole's result dict (plus ``model_file``).
+    """
+    config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
+    init_seed(config["seed"], config["reproducibility"])
+    init_logger(config)
+    logger = getLogger()
+    threads = set_threads(config)
+    logger.info(sys.argv)
+    logger.info(config)
+    logger.info(f"torch intra-op threads: {threads}")
+
+    _, model, train_data, valid_data, test_data = _build(config, logger)
+    logger.info(model)
+    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
+    if resume:
+        path = latest_last_checkpoint(config["checkpoint_dir"], config["model"]) if resume == "latest" else resume
+        trainer.resume_checkpoint(path)
+
+    best_valid_score, best_valid_result = trainer.fit(
+        train_data, valid_data, saved=saved, show_progress=config["show_progress"])
+    test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
+
+    logger.info("The running environment of this training is as follows:\n" + get_environment(config).draw())
+    logger.info(set_color("best valid ", "yellow") + f": {best_valid_result}")
+    logger.info(set_color("test result", "yellow") + f": {test_result}")
+    result = {
+        "best_valid_score": best_valid_score,
+        "valid_score_bigger": config["valid_metric_bigger"],
+        "best_valid_result": best_valid_result,
+        "test_result": test_result,
+        "model_file": trainer.saved_model_file if saved else None,
+        "train_loss": trainer.train_loss_dict,
+    }
+    if not config["single_spec"]:
+        dist.destroy_process_group()
+    if config["local_rank"] == 0 and queue is not None:
+        queue.put(result)
+    return result
+
+
+def _run_rank(rank, model, dataset, config_file_list, kwargs):
+    kwargs["config_dict"] = dict(kwargs.get("config_dict") or {}, local_rank=rank)
+    run_recbole_darec(model, dataset, config_file_list, **kwargs)
+
+
+def run(model, dataset, config_file_list=None, config_dict=None, saved=True, resume=None,
+        nproc=1, world_size=-1, ip="localhost", port="5678", group_offset=0):
+    """Single process, or RecBole-style DistributedDataParallel over ``nproc`` local processes.
+
+    On machines without GPUs the processes use the gloo backend on the CPU.
+    """
+    if nproc == 1 and world_size <= 0:
+        return run_recbole_darec(model, dataset, config_file_list, config_dict, saved, resume)
+    import torch.multiprocessing as mp
+
+    queue = mp.get_context("spawn").SimpleQueue()
+    config_dict = dict(config_dict or {})
+    config_dict.update(world_size=world_size if world_size > 0 else nproc, ip=ip, port=port,
+                       nproc=nproc, offset=group_offset)
+    kwargs = {"config_dict": config_dict, "saved": saved, "resume": resume, "queue": queue}
+    mp.spawn(_run_rank, args=(model, dataset, config_file_list, kwargs), nprocs=nproc, join=True)
+    return None if queue.empty() else queue.get()
+
+
+def load_data_and_model(model_file):
+    """Rebuild config, data and model from a checkpoint through the safe loader.
+
+    Returns ``(config, model, dataset, train_data, valid_data, test_data)`` as RecBole's
+    function of the same name does.
+    """
+    checkpoint = load_checkpoint(model_file)
+    config = Config(config_dict=rebuild_config_dict(checkpoint))
+    init_seed(config["seed"], config["reproducibility"])
+    init_logger(config)
+    logging.getLogger().setLevel(logging.WARNING)
+    dataset, model, train_data, valid_data, test_data = _build(config)
+    model.load_state_dict(checkpoint["state_dict"])
+    model.load_other_parameter(checkpoint.get("other_parameter"))
+    return config, model, dataset, train_data, valid_data, test_data
+

@@ -1,0 +1,135 @@
+"""RecBole's trainer with safe checkpoints, exact resume and CPU-capable distributed training.
+
+* Best-model checkpoints use :mod:`recbole_darec.checkpoint` (atomic, weights-only).
+* At the start of every epoch the state after the previous one is written to
+  ``<best checkpoint>.last.pth`` with every random state a run consumes (torch, numpy,
+  Python and the training loader's generator), so an interrupted run resumed with
+  ``--resume`` finishes exactly like an uninterrupted one.
+* RecBole wraps models in DistributedDataParallel with a CUDA device id; on CPU
+  processes (gloo) the device id must be omitted.
+"""
+
+import glob
+import json
+import os
+import random
+
+import numpy as np
+import torch
+from recbole.trainer import Trainer as RecBoleTrainer
+from recbole.trainer.trainer import AbstractTrainer
+from torch.nn.parallel import DistributedDataParallel
+
+from recbole_darec.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+
+LAST_SUFFIX = ".last.pth"
+
+
+class _DeviceAwareDDP(AbstractTrainer):
+    """Sits between RecBole's Trainer and AbstractTrainer in the MRO to build DDP for CPU too."""
+
+    def __init__(self, config, model):
+        self.config = config
+        self.model = model
+        if not config["single_spec"]:
+            device_ids = [config["local_rank"]] if config["device"].type == "cuda" else None
+            self.distributed_model = DistributedDataParallel(self.model, device_ids=device_ids)
+
+
+def _rng_state(train_data):
+    np_state = np.random.get_state()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy_keys": torch.from_numpy(np_state[1].astype(np.int64)),
+        "numpy_meta": json.dumps([np_state[0], int(np_state[2]), int(np_state[3]), float(np_state[4])]),
+        "python": json.dumps(random.getstate(), default=list),
+        "loader": train_data.generator.get_state(),
+    }
+
+
+def _set_rng_state(state, train_data):
+    torch.set_rng_state(state["torch"])
+    name, pos, has_gauss, gauss = json.loads(state["numpy_meta"])
+    np.random.set_state((name, state["numpy_keys"].numpy().astype(np.uint32), pos, has_gauss, gauss))
+    version, internal, gauss_next = json.loads(state["python"])
+    random.setstate((version, tuple(internal), gauss_next))
+    train_data.generator.set_state(state["loader"])
+
+
+class Trainer(RecBoleTrainer, _DeviceAwareDDP):
+    def __init__(self, config, model):
+        super().__init__(config, model)
+        self._resume_rng = None
+
+    @property
+    def last_checkpoint_file(self):
+        return self.saved_model_file[: -len(".pth")] + LAST_SUFFIX
+
+    def _training_state(self, epoch):
+        return dict(
+            cur_step=self.cur_step,
+            best_valid_score=float(self.best_valid_score),
+            best_valid_result=json.dumps(self.best_valid_result),
+            other_parameter=self.model.other_parameter(),
+            optimizer=self.optimizer.state_dict(),
+            best_model_file=self.saved_model_file,
+        )
+
+    def _is_writer(self):
+        return self.config["single_spec"] or self.config["local_rank"] == 0
+
+    def _save_checkpoint(self, epoch, verbose=True, **kwargs):
+        if not self._is_writer():
+            return
+        path = kwargs.pop("saved_model_file", self.saved_model_file)
+        save_checkpoint(path, self.config, self.model.state_dict(), epoch, **self._training_state(epoch))
+        if verbose:
+            self.logger.info(f"Saving current: {path}")
+
+    def _train_epoch(self, train_data, epoch_idx, loss_func=None, show_progress=False):
+        if self._resume_rng is not None:
+            _set_rng_state(self._resume_rng, train_data)
+            self._resume_rng = None
+        if epoch_idx > 0 and self._is_writer():
+            save_checkpoint(self.last_checkpoint_file, self.config, self.model.state_dict(), epoch_idx - 1,
+                            rng=_rng_state(train_data), **self._training_state(epoch_idx - 1))
+        return super()._train_epoch(train_data, epoch_idx, loss_func=loss_func, show_progress=show_progress)
+
+    def resume_checkpoint(self, resume_file):
+        """Continue from a ``.last.pth`` file: model, optimizer, early-stopping and random states."""
+        checkpoint = load_checkpoint(resume_file, map_location=self.device)
+        saved_model = checkpoint["config"].get("model")
+        if saved_model != self.config["model"]:
+            raise CheckpointError(f"{resume_file} is a {saved_model} checkpoint; this run trains {self.config['model']}.")
+        if "rng" not in checkpoint:
+            raise CheckpointError(f"{resume_file} is a best-model checkpoint without training state; "
+                                  f"resume from the matching '*{LAST_SUFFIX}' file.")
+        self.model.load_state_dict(checkpoint["state_dict"])
+        self.model.load_other_parameter(checkpoint.get("other_parameter"))
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self.start_epoch = checkpoint["epoch"] + 1
+        self.cur_step = checkpoint["cur_step"]
+        self.best_valid_score = checkpoint["best_valid_score"]
+        self.best_valid_result = json.loads(checkpoint["best_valid_result"])
+        self.saved_model_file = checkpoint["best_model_file"]
+        self._resume_rng = checkpoint["rng"]
+        self.logger.info(f"Resumed from {resume_file}: continuing at epoch {self.start_epoch}.")
+
+    @torch.no_grad()
+    def evaluate(self, eval_data, load_best_model=True, model_file=None, show_progress=False):
+        if load_best_model and eval_data:
+            checkpoint_file = model_file or self.saved_model_file
+            checkpoint = load_checkpoint(checkpoint_file, map_location=self.device)
+            self.model.load_state_dict(checkpoint["state_dict"])
+            self.model.load_other_parameter(checkpoint.get("other_parameter"))
+            self.logger.info(f"Loading model structure and parameters from {checkpoint_file}")
+        return super().evaluate(eval_data, load_best_model=False, show_progress=show_progress)
+
+
+def latest_last_checkpoint(checkpoint_dir, model):
+    """The newest ``<model>-*.last.pth`` in ``checkpoint_dir``, for ``--resume=latest``."""
+    files = glob.glob(os.path.join(checkpoint_dir, f"{model}-*{LAST_SUFFIX}"))
+    if not files:
+        raise CheckpointError(f"no '{model}-*{LAST_SUFFIX}' in {checkpoint_dir} to resume from; "
+                              "pass --resume=<path to a .last.pth file>.")
+    return max(files, key=os.path.getmtime)
