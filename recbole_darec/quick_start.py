@@ -17,7 +17,6 @@ from recbole_darec.utils import get_model, get_trainer, set_threads
 
 def _build(config, logger=None):
     """Dataset, loaders and a freshly seeded model for ``config``."""
-    prepare_dataset_files(config)
     dataset = create_dataset(config)
     if logger:
         logger.info(dataset)
@@ -35,6 +34,7 @@ def run_recbole_darec(model=None, dataset=None, config_file_list=None, config_di
     to continue an interrupted run. Returns RecBole's result dict (plus ``model_file``).
     """
     config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
+    prepare_dataset_files(config)
     init_seed(config["seed"], config["reproducibility"])
     init_logger(config)
     logger = getLogger()
@@ -104,6 +104,7 @@ def load_data_and_model(model_file):
     """
     checkpoint = load_checkpoint(model_file)
     config = Config(config_dict=rebuild_config_dict(checkpoint))
+    prepare_dataset_files(config)
     init_seed(config["seed"], config["reproducibility"])
     init_logger(config)
     logging.getLogger().setLevel(logging.WARNING)

@@ -4,11 +4,14 @@ import importlib
 import os
 
 import torch
-from recbole.utils import get_model as recbole_get_model
 
 
 class UnknownModelError(ValueError):
     pass
+
+
+RECBOLE_MODEL_MODULES = ("general_recommender", "context_aware_recommender", "sequential_recommender",
+                         "knowledge_aware_recommender", "exlib_recommender")
 
 
 def our_model_names():
@@ -21,13 +24,17 @@ def get_model(model_name):
     module = importlib.import_module("recbole_darec.model")
     if model_name in module.__all__:
         return getattr(module, model_name)
-    try:
-        return recbole_get_model(model_name)
-    except ValueError:
-        raise UnknownModelError(
+    for submodule in RECBOLE_MODEL_MODULES:
+        try:
+            candidates = importlib.import_module(f"recbole.model.{submodule}")
+        except ImportError:  # e.g. exlib_recommender without lightgbm/xgboost installed
+            continue
+        if hasattr(candidates, model_name):
+            return getattr(candidates, model_name)
+    raise UnknownModelError(
             f"unknown model '{model_name}'. This package provides: {', '.join(our_model_names())}; "
-            "RecBole's built-in models (LightGCN, SGL, BPR, NCL, ...) work too. Names are case-sensitive."
-        ) from None
+        "RecBole's built-in models (LightGCN, SGL, BPR, NCL, ...) work too. Names are case-sensitive."
+    )
 
 
 def get_trainer(model_type, model_name):
@@ -48,8 +55,9 @@ THREADS_ENV = "RECBOLE_DAREC_THREADS"
 def set_threads(config):
     """Set torch's intra-op threads: $RECBOLE_DAREC_THREADS, else config['threads'] (0 keeps torch's default).
 
-    On the 2-core reference machine 1 thread trained LightGCN/DaRec faster than 2 (see
-    docs/results/threads.md), so ``properties/overall.yaml`` defaults to 1.
+    Default 1 (``properties/overall.yaml``): on the 2-core reference machine a second thread
+    did not speed LightGCN up and sped SGL up 15%, and a fixed count keeps results identical
+    across machines (docs/results/threads.md).
     """
     threads = int(os.environ.get(THREADS_ENV) or config["threads"] or 0)
     if threads > 0:

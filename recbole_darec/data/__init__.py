@@ -55,7 +55,7 @@ def prepare_dataset_files(config):
         raise DatasetNotFoundError(
             f"dataset '{name}': missing {', '.join(missing)}. Put RecBole atomic files there, "
             f"convert a split with `python -m recbole_darec.convert rlmrec|lightgcn-txt --src=<dir> --name={name}`, "
-            f"or change data_path (now {os.path.dirname(os.path.normpath(path))}).")
+            f"or change data_path (now {os.path.abspath(os.path.dirname(os.path.normpath(path)))}).")
     profile_suffixes = [s for s in (config["additional_feat_suffix"] or []) if s in PROFILE_FILES]
     if profile_suffixes and not missing:
         from recbole_darec.profiles import ensure_profile_embeddings

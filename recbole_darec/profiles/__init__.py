@@ -1,9 +1,168 @@
-"""LLM profiles: texts per user/item, encoded to vectors, attached as RecBole atomic files."""
+"""LLM profiles: one text per user and item, encoded to vectors, attached as RecBole atomic files.
+
+Files beside the dataset (all generated, git-ignored):
+
+* ``<dataset>.uprofile.jsonl`` / ``.iprofile.jsonl``: the texts (see :mod:`.texts`);
+* ``<dataset>.useremb`` / ``.itememb``: RecBole atomic files ``uid:token user_emb:float_seq``
+  (``iid`` / ``item_emb`` for items) read through ``additional_feat_suffix``;
+* ``<dataset>.useremb.meta.json`` (and item): the cache key: texts hash, encoder name,
+  encoder files hash and normalisation. Vectors are re-encoded whenever it differs.
+  An embedding file without a meta file was supplied by the user and is used as is.
+"""
+
+import copy
+import json
+import os
+from logging import getLogger
+
+import numpy as np
+from recbole.utils import init_seed
+
+from recbole_darec.checkpoint import atomic_write_bytes
+from recbole_darec.profiles.encoder import DEFAULT_ENCODER, TextEncoder
+from recbole_darec.profiles.sources import (ProfileGenerator, construct_item_texts, construct_user_texts,
+                                            describe_rows, import_texts, read_id_map, read_side_table)
+from recbole_darec.profiles.texts import ProfileError, read_texts, text_path, texts_digest, write_texts
+
+EMB_SUFFIX = {"user": "useremb", "item": "itememb"}
+EMB_FIELDS = {"user": ("uid", "user_emb"), "item": ("iid", "item_emb")}
+SOURCES = ("auto", "import", "construct", "generate")
 
 
-class ProfileError(ValueError):
-    """Bad profile input; the message names the file, line or id and the fix."""
+def emb_path(config, kind):
+    return os.path.join(config["data_path"], f"{config['dataset']}.{EMB_SUFFIX[kind]}")
 
 
-def ensure_profile_embeddings(config, kinds):
-    raise NotImplementedError
+def _meta_path(config, kind):
+    return emb_path(config, kind) + ".meta.json"
+
+
+def training_pairs(config):
+    """(raw user, raw item) pairs of the training split exactly as a run with ``config`` will split it."""
+    from recbole_darec.data.dataset import Dataset
+
+    plain = copy.copy(config)
+    plain.final_config_dict = dict(config.final_config_dict, additional_feat_suffix=None, preload_weight=None,
+                                   alias_of_user_id=None, alias_of_item_id=None)
+    init_seed(config["seed"], config["reproducibility"])  # the same permutation the run will draw
+    dataset = Dataset(plain)
+    train = dataset.build()[0]
+    users = dataset.id2token(dataset.uid_field, train.inter_feat[dataset.uid_field].numpy())
+    items = dataset.id2token(dataset.iid_field, train.inter_feat[dataset.iid_field].numpy())
+    return list(zip(users.tolist(), items.tolist()))
+
+
+def _side_table(config, kind):
+    path = os.path.join(config["data_path"], f"{config['dataset']}.{kind}")
+    field = config["USER_ID_FIELD"] if kind == "user" else config["ITEM_ID_FIELD"]
+    return read_side_table(path, field) if os.path.isfile(path) else None
+
+
+def build_texts(config, kinds, source="auto", user_src=None, item_src=None, user_map=None, item_map=None):
+    """Load or make the profile texts of ``kinds`` and write them beside the dataset. Returns {kind: texts}."""
+    if source not in SOURCES:
+        raise ProfileError(f"unknown profile source '{source}'; use one of {', '.join(SOURCES)}.")
+    logger = getLogger()
+    paths = {k: text_path(config["data_path"], config["dataset"], k) for k in kinds}
+    result = {}
+    if source == "auto":
+        for kind in kinds:
+            if os.path.isfile(paths[kind]):
+                result[kind] = read_texts(paths[kind])
+        missing = [k for k in kinds if k not in result]
+        if not missing:
+            return result
+        kinds, source = missing, "construct"
+    if source == "import":
+        srcs = {"user": (user_src, user_map), "item": (item_src, item_map)}
+        for kind in kinds:
+            src, id_map = srcs[kind]
+            if not src:
+                raise ProfileError(f"--source=import needs --{kind}_src=<file> for the {kind} profiles.")
+            result[kind] = import_texts(src, read_id_map(id_map) if id_map else None)
+            write_texts(paths[kind], result[kind], f"import:{os.path.basename(src)}")
+        return result
+    item_table = _side_table(config, "item")
+    pairs = training_pairs(config) if "user" in kinds else []
+    if source == "generate":
+        if not config["profile_generator"]:
+            raise ProfileError("--source=generate needs --profile_generator=<causal LM name or local path>.")
+        info = describe_rows(item_table) if item_table is not None else {}
+        for _, item in pairs:
+            info.setdefault(item, f"item {item}")
+        generator = ProfileGenerator(config["profile_generator"], config["profile_generator_max_new_tokens"])
+        users, items = generator.generate(info, pairs, config["profile_user_items"])
+        made = {"user": users, "item": items}
+    else:
+        made = {}
+        if "item" in kinds:
+            if item_table is None:
+                raise ProfileError(f"cannot construct item profiles: {config['dataset']}.item is missing in "
+                                   f"{config['data_path']}; import LLM profiles with --source=import instead.")
+            made["item"] = construct_item_texts(item_table)
+        if "user" in kinds:
+            made["user"] = construct_user_texts(pairs, _side_table(config, "user"), item_table,
+                                                config["profile_user_items"])
+    for kind in kinds:
+        result[kind] = made[kind]
+        write_texts(paths[kind], made[kind], source)
+        logger.info(f"wrote {len(made[kind])} {source}d {kind} profiles to {paths[kind]}")
+    return result
+
+
+def write_embedding_file(path, kind, ids, vectors):
+    """A RecBole atomic file with one float_seq vector per raw id, written atomically."""
+    id_field, vec_field = EMB_FIELDS[kind]
+    if not np.isfinite(vectors).all():
+        bad = [ids[i] for i in np.flatnonzero(~np.isfinite(vectors).all(axis=1))[:5]]
+        raise ProfileError(f"encoder produced NaN/inf vectors for {kind} ids {bad}; check those texts and the encoder.")
+    lines = [f"{id_field}:token\t{vec_field}:float_seq\n"]
+    lines += [f"{key}\t{' '.join(f'{x:.7g}' for x in row)}\n" for key, row in zip(ids, vectors)]
+    atomic_write_bytes(path, lambda f: f.write("".join(lines).encode("utf-8")))
+
+
+def make_encoder(config):
+    return TextEncoder(config["profile_encoder"] or DEFAULT_ENCODER, config["profile_encoder_revision"],
+                       threads=config["profile_encoder_threads"], batch_size=config["profile_encoder_batch_size"],
+                       normalize=config["profile_normalize"])
+
+
+def ensure_profile_embeddings(config, kinds=("user", "item"), force=False, encoder=None, **text_options):
+    """Build texts and vectors of ``kinds`` unless a fresh cache exists; returns {kind: "cached"|"encoded"|"supplied"}."""
+    logger = getLogger()
+    status = {}
+    todo = []
+    for kind in kinds:
+        if os.path.isfile(emb_path(config, kind)) and not os.path.isfile(_meta_path(config, kind)) and not force:
+            status[kind] = "supplied"
+            logger.info(f"using user-supplied {emb_path(config, kind)} (no .meta.json beside it)")
+        else:
+            todo.append(kind)
+    if not todo:
+        return status
+    texts = build_texts(config, todo, **text_options)
+    encoder = encoder or make_encoder(config)
+    for kind in todo:
+        key = dict(encoder.cache_key(), texts_sha256=texts_digest(texts[kind]), count=len(texts[kind]))
+        if not force and os.path.isfile(emb_path(config, kind)) and _read_meta(config, kind) == key:
+            status[kind] = "cached"
+            continue
+        ids = list(texts[kind])
+        logger.info(f"encoding {len(ids)} {kind} profiles with {encoder.name}")
+        vectors = encoder.encode([texts[kind][i] for i in ids], show_progress=config["show_progress"])
+        write_embedding_file(emb_path(config, kind), kind, ids, vectors)
+        atomic_write_bytes(_meta_path(config, kind), lambda f: f.write(json.dumps(key, indent=1).encode()))
+        status[kind] = "encoded"
+    return status
+
+
+def _read_meta(config, kind):
+    try:
+        with open(_meta_path(config, kind), "r", encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+__all__ = ["ProfileError", "ensure_profile_embeddings", "build_texts", "training_pairs", "TextEncoder",
+           "write_embedding_file", "emb_path", "DEFAULT_ENCODER"]

@@ -1,0 +1,56 @@
+"""Build profile texts and vectors for a dataset.
+
+    python -m recbole_darec.profiles --dataset=ml-100k
+    python -m recbole_darec.profiles --dataset=lastfm --source=import \
+        --user_src=../shared/datasets/lastfm-colakg/llm_response_user.json --user_map=../shared/datasets/lastfm-colakg/user_map.txt \
+        --item_src=../shared/datasets/lastfm-colakg/llm_response_item.json --item_map=../shared/datasets/lastfm-colakg/item_map.txt
+    python -m recbole_darec.profiles --dataset=ml-100k --source=generate --profile_generator=<causal LM path>
+
+Other ``--key=value`` pairs override the configuration (e.g. --profile_encoder_threads=2).
+"""
+
+import argparse
+import sys
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--encoder", default=None, help="sentence-transformers name or local path "
+                                                        "(default: the packaged all-MiniLM-L6-v2)")
+    parser.add_argument("--source", default="auto", help="auto | import | construct | generate")
+    parser.add_argument("--kinds", default="user,item")
+    parser.add_argument("--user_src")
+    parser.add_argument("--item_src")
+    parser.add_argument("--user_map", help="'raw_id mapped_id' file when --user_src uses mapped ids")
+    parser.add_argument("--item_map", help="'raw_id mapped_id' file when --item_src uses mapped ids")
+    parser.add_argument("--config_files", default=None)
+    parser.add_argument("--force", action="store_true", help="re-encode even if the cache is fresh")
+    args, _ = parser.parse_known_args(argv)
+
+    from recbole.utils import init_logger
+
+    from recbole_darec.config import Config, ConfigError
+    from recbole_darec.data import DatasetNotFoundError, prepare_dataset_files
+    from recbole_darec.profiles import ProfileError, emb_path, ensure_profile_embeddings
+
+    config_dict = {"profile_encoder": args.encoder} if args.encoder else {}
+    try:
+        config = Config(model="LightGCN", dataset=args.dataset, config_dict=config_dict,
+                        config_file_list=args.config_files.split() if args.config_files else None)
+        init_logger(config)
+        prepare_dataset_files(config)
+        kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+        status = ensure_profile_embeddings(config, kinds, force=args.force, source=args.source,
+                                           user_src=args.user_src, item_src=args.item_src,
+                                           user_map=args.user_map, item_map=args.item_map)
+    except (ProfileError, ConfigError, DatasetNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for kind in kinds:
+        print(f"{kind}: {status[kind]} -> {emb_path(config, kind)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
