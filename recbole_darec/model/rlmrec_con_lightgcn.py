@@ -1,0 +1,11 @@
+"""RLMRecConLightGCN: LightGCN trained with the RLMRec's contrastive alignment.
+
+Defaults: properties/model/LightGCN.yaml, ProfileAligned.yaml, RLMRecCon.yaml and RLMRecConLightGCN.yaml, in that order.
+"""
+
+from recbole.model.general_recommender import LightGCN
+from recbole_darec.model.rlmrec import RLMRecCon
+
+
+class RLMRecConLightGCN(RLMRecCon, LightGCN):
+    pass

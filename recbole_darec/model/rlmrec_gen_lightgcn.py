@@ -1,0 +1,11 @@
+"""RLMRecGenLightGCN: LightGCN trained with the RLMRec's generative (masked reconstruction) alignment.
+
+Defaults: properties/model/LightGCN.yaml, ProfileAligned.yaml, RLMRecGen.yaml and RLMRecGenLightGCN.yaml, in that order.
+"""
+
+from recbole.model.general_recommender import LightGCN
+from recbole_darec.model.rlmrec import RLMRecGen
+
+
+class RLMRecGenLightGCN(RLMRecGen, LightGCN):
+    pass
