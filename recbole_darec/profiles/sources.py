@@ -187,7 +187,7 @@ class ProfileGenerator:
             batch = self.tokenizer(prompts[start:start + self.batch_size], return_tensors="pt", padding=True)
             with torch.no_grad():
                 generated = self.model.generate(**batch, do_sample=False, max_new_tokens=self.max_new_tokens,
-                                                min_new_tokens=self.min_new_tokens,
+                                                min_new_tokens=min(self.min_new_tokens, self.max_new_tokens),
                                                 pad_token_id=self.tokenizer.pad_token_id)
             new_tokens = generated[:, batch["input_ids"].shape[1]:]
             outputs += [t.strip() for t in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
