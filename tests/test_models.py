@@ -1,0 +1,135 @@
+"""DaRec's losses on hand-made tensors, the plug-in contract, and every model end to end."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import base_config, copy_dataset
+
+import recbole_darec  # noqa: F401
+from recbole_darec.config import Config, ConfigError
+from recbole_darec.model.losses import (center_alignment, cluster_means, orthogonality, similarity_structure,
+                                        uniformity)
+from recbole_darec.quick_start import load_data_and_model, run_recbole_darec
+from recbole_darec.utils import get_trainer
+
+NEW_MODELS = ["SimGCL", "DaRecLightGCN", "DaRecSGL", "DaRecSimGCL", "RLMRecConLightGCN", "RLMRecConSGL",
+              "RLMRecConSimGCL", "RLMRecGenLightGCN", "RLMRecGenSGL", "RLMRecGenSimGCL"]
+
+
+# ---------------------------------------------------------------- losses
+def test_orthogonality_is_zero_for_orthogonal_and_one_for_parallel_pairs():
+    a = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    assert orthogonality(a, torch.tensor([[0.0, 3.0], [-1.0, 0.0]])).item() == pytest.approx(0.0)
+    assert orthogonality(a, 5 * a).item() == pytest.approx(1.0)
+    assert orthogonality(a, -a).item() == pytest.approx(1.0)
+
+
+def test_uniformity_is_lower_for_spread_rows_than_collapsed_ones():
+    spread = torch.eye(8)
+    collapsed = torch.ones(8, 8) + 0.01 * torch.randn(8, 8, generator=torch.Generator().manual_seed(0))
+    assert uniformity(spread).item() < uniformity(collapsed).item()
+    assert uniformity(spread).item() == pytest.approx(-4.0)  # all pairs at squared distance 2: log(e^-4)
+
+
+def test_global_loss_is_zero_for_identical_similarity_structure():
+    x = torch.randn(10, 4, generator=torch.Generator().manual_seed(1))
+    rotation, _ = torch.linalg.qr(torch.randn(4, 4, generator=torch.Generator().manual_seed(2)))
+    assert similarity_structure(x, 3 * x @ rotation).item() == pytest.approx(0.0, abs=1e-6)
+    assert similarity_structure(x, torch.randn(10, 4, generator=torch.Generator().manual_seed(3))).item() > 0.05
+
+
+def test_local_loss_is_zero_when_matched_centers_coincide():
+    centers = torch.randn(5, 4, generator=torch.Generator().manual_seed(4))
+    assert center_alignment(centers, 2 * centers, "mse").item() == pytest.approx(0.0, abs=1e-6)
+    assert center_alignment(centers, centers.flip(0), "mse").item() > 0.1
+    assert center_alignment(torch.eye(4), torch.eye(4), "infonce", 0.05).item() < 1e-6
+
+
+def test_cluster_means_torch_backend():
+    x = torch.tensor([[1.0, 1.0], [3.0, 3.0], [5.0, 0.0]])
+    means, counts = cluster_means(x, torch.tensor([0, 0, 2]), 3, backend="torch")
+    assert torch.equal(counts, torch.tensor([2, 0, 1]))
+    assert torch.allclose(means, torch.tensor([[2.0, 2.0], [0.0, 0.0], [5.0, 0.0]]))
+
+
+def test_torch_and_torch_scatter_give_the_same_centers():
+    pytest.importorskip("torch_scatter", reason="optional extra: pip install -e '.[scatter]'")
+    x = torch.randn(200, 16, generator=torch.Generator().manual_seed(5))
+    index = torch.randint(0, 7, (200,), generator=torch.Generator().manual_seed(6))
+    a, ca = cluster_means(x, index, 9, backend="torch")
+    b, cb = cluster_means(x, index, 9, backend="torch_scatter")
+    assert torch.equal(ca, cb) and torch.allclose(a, b, atol=1e-6)
+
+
+# ---------------------------------------------------------------- the module inside a model
+@pytest.fixture(scope="module")
+def profiled(ml100k_profiles, tmp_path_factory):
+    return ml100k_profiles
+
+
+def build(tmp_path, profiled, model, **overrides):
+    copy_dataset(profiled, tmp_path / "dataset")
+    from recbole_darec.data import prepare_dataset_files
+    from recbole_darec.quick_start import _build
+
+    config = Config(model=model, dataset="ml-100k", config_dict=base_config(tmp_path, **overrides))
+    prepare_dataset_files(config)
+    return config, *_build(config)
+
+
+@pytest.mark.parametrize("matching", ["joint", "hungarian"])
+def test_gradients_reach_every_head_and_terms_are_finite(tmp_path, profiled, matching):
+    config, _, model, train, _, _ = build(tmp_path, profiled, "DaRecLightGCN", darec_center_matching=matching,
+                                          darec_llm_head="mlp", darec_cf_head="mlp")
+    model.train()
+    losses = model.calculate_loss(next(iter(train)))
+    assert len(losses) == 5 and all(torch.isfinite(x) for x in losses)
+    sum(losses).backward()
+    for name, param in model.alignment.named_parameters():
+        assert param.grad is not None and param.grad.abs().sum() > 0, name
+    assert model.user_embedding.weight.grad.abs().sum() > 0
+
+
+def test_each_weight_switches_its_own_term(tmp_path, profiled):
+    config, _, model, train, _, _ = build(tmp_path, profiled, "DaRecLightGCN", darec_uni_weight=0,
+                                          darec_loc_weight=0)
+    model.train()
+    losses = model.calculate_loss(next(iter(train)))
+    assert len(losses) == 3  # backbone, or, glo
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("darec_glo_weight", -1, "darec_glo_weight"),
+    ("darec_n_clusters", 5000, "exceeds"),
+    ("darec_center_matching", "greedy", "darec_center_matching"),
+    ("rlmrec_temperature", 0, "rlmrec_temperature"),
+])
+def test_out_of_range_model_settings_are_clear_errors(tmp_path, profiled, key, value, message):
+    model = "RLMRecConLightGCN" if key.startswith("rlmrec") else "DaRecLightGCN"
+    with pytest.raises(ConfigError, match=message):
+        build(tmp_path, profiled, model, **{key: value})
+
+
+@pytest.mark.parametrize("backbone", ["LightGCN", "SimGCL"])
+def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, profiled, backbone):
+    copy_dataset(profiled, tmp_path / "dataset")
+    common = base_config(tmp_path, epochs=2)
+    plain = run_recbole_darec(backbone, "ml-100k", config_dict=common)
+    zeros = {f"darec_{k}_weight": 0 for k in ("or", "uni", "glo", "loc")}
+    darec = run_recbole_darec(f"DaRec{backbone}", "ml-100k", config_dict=dict(common, **zeros))
+    assert darec["train_loss"] == plain["train_loss"]
+    assert dict(darec["test_result"]) == dict(plain["test_result"])
+
+
+@pytest.mark.parametrize("model", NEW_MODELS)
+def test_every_model_trains_and_its_checkpoint_scores_identically(tmp_path, profiled, model):
+    copy_dataset(profiled, tmp_path / "dataset")
+    result = run_recbole_darec(model, "ml-100k", config_dict=base_config(tmp_path))
+    assert all(math.isfinite(v) for v in np.ravel(list(result["train_loss"].values())))
+    assert result["test_result"]["recall@20"] > 0
+    config, reloaded, _, _, _, test_data = load_data_and_model(result["model_file"])
+    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, reloaded)
+    assert dict(trainer.evaluate(test_data, load_best_model=False)) == dict(result["test_result"])
