@@ -9,8 +9,8 @@ from recbole.data import data_preparation
 from recbole.utils import get_environment, init_logger, init_seed, set_color
 
 from recbole_darec.checkpoint import load_checkpoint, rebuild_config_dict
-from recbole_darec.config import Config
-from recbole_darec.data import create_dataset, prepare_dataset_files
+from recbole_darec.config import Config, check_value
+from recbole_darec.data import create_dataset, mask_training_items_only, prepare_dataset_files
 from recbole_darec.trainer import latest_last_checkpoint
 from recbole_darec.utils import get_model, get_trainer, set_threads
 
@@ -21,6 +21,9 @@ def _build(config, logger=None):
     if logger:
         logger.info(dataset)
     train_data, valid_data, test_data = data_preparation(config, dataset)
+    history = check_value(config, "test_history", str, None, choices={"train", "train_valid"})
+    if history == "train" and test_data is not None:
+        mask_training_items_only(test_data, train_data._dataset)
     init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
     model = get_model(config["model"])(config, train_data._dataset).to(config["device"])
     return dataset, model, train_data, valid_data, test_data

@@ -47,8 +47,11 @@ def read_id_map(path):
     return mapping
 
 
-def import_texts(src, id_map=None):
-    """``{raw id: text}`` from a JSON, RLMRec pickle or CSV/TSV file; ``id_map`` maps file ids to raw ids."""
+def import_texts(src, id_map=None, allow_empty=False):
+    """``{raw id: text}`` from a JSON, RLMRec pickle or CSV/TSV file; ``id_map`` maps file ids to raw ids.
+
+    Empty texts are an error, or with ``allow_empty`` kept as "" for the caller to fill.
+    """
     ext = os.path.splitext(src)[1].lower()
     if ext == ".json":
         with open(src, "r", encoding="utf-8") as f:
@@ -86,7 +89,7 @@ def import_texts(src, id_map=None):
         if key in texts:
             raise ProfileError(f"{src}: two entries map to raw id {key!r}.")
         texts[key] = text
-    return check_texts(texts, src)
+    return texts if allow_empty else check_texts(texts, src)
 
 
 # ---------------------------------------------------------------------- constructed

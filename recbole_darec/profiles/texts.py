@@ -31,8 +31,10 @@ def check_texts(texts, origin):
 
 
 def write_texts(path, texts, source):
+    """``source``: one label for all texts, or ``{id: label}`` when they came from different places."""
     check_texts(texts, path)
-    lines = "".join(json.dumps({"id": str(k), "text": v, "source": source}, ensure_ascii=False) + "\n"
+    label = source.get if isinstance(source, dict) else (lambda _: source)
+    lines = "".join(json.dumps({"id": str(k), "text": v, "source": label(k)}, ensure_ascii=False) + "\n"
                     for k, v in texts.items())
     atomic_write_bytes(path, lambda f: f.write(lines.encode("utf-8")))
 

@@ -1,0 +1,271 @@
+"""Bring fixed train/validation/test splits into RecBole as benchmark atomic files.
+
+    python -m recbole_darec.convert rlmrec --src=<dir with trn_mat.pkl val_mat.pkl tst_mat.pkl
+        [usr_prf.pkl itm_prf.pkl usr_emb_np.pkl itm_emb_np.pkl]> --name=amazon-book [--out=dataset]
+    python -m recbole_darec.convert lightgcn-txt --src=<dir with train.txt test.txt
+        [user_map.txt item_map.txt llm_response_user.json llm_response_item.json movies.dat users.dat]>
+        --name=lastfm [--valid_ratio=0.1] [--seed=2020] [--out=dataset]
+
+Writes ``<out>/<name>/<name>.{train,valid,test}.inter`` (``user_id:token item_id:token``, raw ids),
+profile texts (``<name>.uprofile.jsonl`` / ``.iprofile.jsonl``) when LLM profiles are
+present, RLMRec's own profile vectors as user-supplied ``.useremb`` / ``.itememb``, and
+MovieLens ``.item`` / ``.user`` side files from ``movies.dat`` / ``users.dat``.
+Use the matching preset: ``properties/dataset/<name>.yaml`` sets ``benchmark_filename``.
+"""
+
+import argparse
+import os
+import pickle
+import sys
+
+import numpy as np
+import scipy.sparse as sp
+
+from recbole_darec.checkpoint import atomic_write_bytes
+from recbole_darec.profiles.sources import describe_rows, import_texts, read_id_map, read_side_table
+from recbole_darec.profiles.texts import text_path, write_texts
+
+SPLITS = ("train", "valid", "test")
+
+
+class ConversionError(ValueError):
+    """Input splits that cannot be converted faithfully; the message says what and how many."""
+
+
+class _SparseMatrixUnpickler(pickle.Unpickler):
+    """RLMRec's ``*_mat.pkl`` hold scipy sparse matrices: allow exactly those classes and numpy arrays."""
+
+    ALLOWED = {
+        ("scipy.sparse._coo", "coo_matrix"), ("scipy.sparse._csr", "csr_matrix"), ("scipy.sparse._csc", "csc_matrix"),
+        ("scipy.sparse.coo", "coo_matrix"), ("scipy.sparse.csr", "csr_matrix"), ("scipy.sparse.csc", "csc_matrix"),
+        ("numpy.core.multiarray", "_reconstruct"), ("numpy", "ndarray"), ("numpy", "dtype"),
+        ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "scalar"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise ConversionError(f"pickle refers to {module}.{name}; only scipy sparse matrices and numpy arrays "
+                                  "are accepted (nothing was executed).")
+        return super().find_class(module, name)
+
+
+def load_pickle(path):
+    with open(path, "rb") as f:
+        return _SparseMatrixUnpickler(f).load()
+
+
+def write_inter(path, pairs):
+    lines = ["user_id:token\titem_id:token\n"] + [f"{u}\t{i}\n" for u, i in pairs]
+    atomic_write_bytes(path, lambda f: f.write("".join(lines).encode("utf-8")))
+
+
+def check_splits(splits):
+    """No (user, item) pair in two splits, none twice in one split; every split non-empty."""
+    seen = {}
+    for name, pairs in splits.items():
+        if not pairs:
+            raise ConversionError(f"the {name} split is empty.")
+        unique = set(pairs)
+        if len(unique) != len(pairs):
+            raise ConversionError(f"the {name} split lists {len(pairs) - len(unique)} (user, item) pair(s) twice.")
+        for other, other_pairs in seen.items():
+            overlap = unique & other_pairs
+            if overlap:
+                example = next(iter(overlap))
+                raise ConversionError(f"{len(overlap)} (user, item) pair(s) are in both the {other} and the {name} "
+                                      f"split (e.g. user {example[0]}, item {example[1]}); the splits must be disjoint.")
+        seen[name] = unique
+    train_users = {u for u, _ in splits["train"]}
+    cold = {u for name in ("valid", "test") for u, _ in splits[name]} - train_users
+    if cold:
+        raise ConversionError(f"{len(cold)} user(s) appear in validation/test but have no training interaction "
+                              f"(e.g. {sorted(cold)[:5]}); all-rank evaluation needs a training history.")
+
+
+def write_splits(out_dir, name, splits):
+    check_splits(splits)
+    os.makedirs(out_dir, exist_ok=True)
+    for split, pairs in splits.items():
+        write_inter(os.path.join(out_dir, f"{name}.{split}.inter"), pairs)
+    users = {u for pairs in splits.values() for u, _ in pairs}
+    items = {i for pairs in splits.values() for _, i in pairs}
+    print(f"{name}: {len(users)} users, {len(items)} items, "
+          + ", ".join(f"{len(splits[s])} {s}" for s in SPLITS) + f" interactions -> {out_dir}")
+
+
+# ------------------------------------------------------------------ RLMRec pickles
+def convert_rlmrec(src, name, out):
+    out_dir = os.path.join(out, name)
+    mats = {}
+    for split, file in zip(SPLITS, ("trn_mat.pkl", "val_mat.pkl", "tst_mat.pkl")):
+        path = os.path.join(src, file)
+        if not os.path.isfile(path):
+            raise ConversionError(f"missing {path}; an RLMRec split needs trn_mat.pkl, val_mat.pkl and tst_mat.pkl.")
+        mats[split] = sp.coo_matrix(load_pickle(path))
+    shapes = {s: m.shape for s, m in mats.items()}
+    if len(set(shapes.values())) != 1:
+        raise ConversionError(f"the split matrices differ in shape: {shapes}; they must share one user x item shape.")
+    splits = {}
+    for split, matrix in mats.items():
+        matrix = matrix.tocsr()
+        matrix.eliminate_zeros()
+        matrix = matrix.tocoo()
+        splits[split] = list(zip(matrix.row.tolist(), matrix.col.tolist()))
+    write_splits(out_dir, name, splits)
+    for kind, file in (("user", "usr_prf.pkl"), ("item", "itm_prf.pkl")):
+        path = os.path.join(src, file)
+        if os.path.isfile(path):
+            write_texts(text_path(out_dir, name, kind), import_texts(path), f"import:{file}")
+    for kind, file in (("user", "usr_emb_np.pkl"), ("item", "itm_emb_np.pkl")):
+        path = os.path.join(src, file)
+        if os.path.isfile(path):
+            from recbole_darec.profiles import write_embedding_file
+
+            vectors = np.asarray(load_pickle(path), dtype=np.float32)
+            expected = shapes["train"][0 if kind == "user" else 1]
+            if vectors.shape[0] != expected:
+                raise ConversionError(f"{path} has {vectors.shape[0]} rows for {expected} {kind}s.")
+            write_embedding_file(os.path.join(out_dir, f"{name}.{kind}emb"), kind, list(range(expected)), vectors)
+
+
+# ------------------------------------------------------------------ "uid iid iid ..." text files
+def read_adjacency(path):
+    pairs = []
+    with open(path, "r", encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            if not all(p.isdigit() for p in parts):
+                raise ConversionError(f"{path}, line {lineno}: expected integers 'uid iid iid ...'.")
+            pairs += [(parts[0], i) for i in parts[1:]]
+    return pairs
+
+
+def carve_validation(train, ratio, seed):
+    """Move ``ratio`` of each user's training items (at least one kept in train) into validation, seeded."""
+    rng = np.random.default_rng(seed)
+    by_user = {}
+    for u, i in train:
+        by_user.setdefault(u, []).append(i)
+    new_train, valid = [], []
+    for u in sorted(by_user, key=int):
+        items = by_user[u]
+        order = rng.permutation(len(items))
+        n_valid = min(int(round(len(items) * ratio)), len(items) - 1)
+        valid += [(u, items[k]) for k in order[:n_valid]]
+        new_train += [(u, items[k]) for k in order[n_valid:]]
+    return new_train, valid
+
+
+def _map_ids(pairs, user_map, item_map, origin):
+    mapped = []
+    for u, i in pairs:
+        if user_map is not None and u not in user_map:
+            raise ConversionError(f"{origin}: user id {u} is not in user_map.txt.")
+        if item_map is not None and i not in item_map:
+            raise ConversionError(f"{origin}: item id {i} is not in item_map.txt.")
+        mapped.append((user_map[u] if user_map else u, item_map[i] if item_map else i))
+    return mapped
+
+
+def _profile_id_map(path, id_map, data_raw_ids, id_space):
+    """Which ids a profile JSON uses: ``mapped`` (translate through the map) or ``raw``; ``auto`` decides."""
+    if id_map is None or id_space == "raw":
+        return None
+    if id_space == "mapped":
+        return id_map
+    import json
+
+    with open(path, "r", encoding="utf-8") as f:
+        keys = set(json.load(f))
+    if keys == set(id_map):
+        return id_map
+    if data_raw_ids <= keys:
+        return None
+    raise ConversionError(f"{path}: cannot tell whether its ids are mapped or raw; pass --profile_ids=mapped or raw.")
+
+
+def write_movielens_side_files(src, out_dir, name):
+    movies, users = os.path.join(src, "movies.dat"), os.path.join(src, "users.dat")
+    if os.path.isfile(movies):
+        lines = ["item_id:token\tmovie_title:token_seq\trelease_year:token\tgenre:token_seq\n"]
+        with open(movies, "r", encoding="ISO-8859-1") as f:
+            for line in f:
+                movie_id, title, genres = line.rstrip("\n").split("::")
+                year = title[-5:-1] if title.endswith(")") and title[-5:-1].isdigit() else ""
+                title = title[:-7] if year else title
+                lines.append(f"{movie_id}\t{title}\t{year}\t{genres.replace('|', ' ')}\n")
+        atomic_write_bytes(os.path.join(out_dir, f"{name}.item"), lambda f: f.write("".join(lines).encode()))
+    if os.path.isfile(users):
+        lines = ["user_id:token\tgender:token\tage:token\toccupation:token\tzip_code:token\n"]
+        with open(users, "r", encoding="ISO-8859-1") as f:
+            lines += ["\t".join(line.rstrip("\n").split("::")) + "\n" for line in f]
+        atomic_write_bytes(os.path.join(out_dir, f"{name}.user"), lambda f: f.write("".join(lines).encode()))
+
+
+def convert_lightgcn_txt(src, name, out, valid_ratio=0.1, seed=2020, profile_ids="auto"):
+    out_dir = os.path.join(out, name)
+    maps = {}
+    for kind in ("user", "item"):
+        path = os.path.join(src, f"{kind}_map.txt")
+        maps[kind] = read_id_map(path) if os.path.isfile(path) else None
+    train_path, test_path = os.path.join(src, "train.txt"), os.path.join(src, "test.txt")
+    train = _map_ids(read_adjacency(train_path), maps["user"], maps["item"], train_path)
+    test = _map_ids(read_adjacency(test_path), maps["user"], maps["item"], test_path)
+    valid_path = os.path.join(src, "valid.txt")
+    if os.path.isfile(valid_path):
+        valid = _map_ids(read_adjacency(valid_path), maps["user"], maps["item"], valid_path)
+    else:
+        train, valid = carve_validation(train, valid_ratio, seed)
+    splits = {"train": train, "valid": valid, "test": test}
+    write_splits(out_dir, name, splits)
+    write_movielens_side_files(src, out_dir, name)
+    for kind in ("user", "item"):
+        path = os.path.join(src, f"llm_response_{kind}.json")
+        if os.path.isfile(path):
+            raw_ids = {p[0] if kind == "user" else p[1] for pairs in splits.values() for p in pairs}
+            id_map = _profile_id_map(path, maps[kind], raw_ids, profile_ids)
+            texts = import_texts(path, id_map, allow_empty=True)
+            source = {k: f"import:{os.path.basename(path)}" for k in texts}
+            empty = [k for k, v in texts.items() if not v.strip()]
+            if empty:
+                side = os.path.join(out_dir, f"{name}.{kind}")
+                if not os.path.isfile(side):
+                    raise ConversionError(f"{path}: {len(empty)} empty profile(s) (ids {empty[:5]}) and no "
+                                          f"{kind} side information to describe them; fix the file.")
+                described = describe_rows(read_side_table(side, f"{kind}_id"))
+                for key in empty:
+                    texts[key], source[key] = described[key], "construct"
+                print(f"{name}: warning: {len(empty)} empty {kind} profile(s) in {path} (ids {empty[:5]}) "
+                      f"replaced by constructed side-information text, marked source=construct")
+            write_texts(text_path(out_dir, name, kind), texts, source)
+            print(f"{name}: {len(texts)} {kind} profiles imported from {path}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("format", choices=["rlmrec", "lightgcn-txt"])
+    parser.add_argument("--src", required=True)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--out", default="dataset")
+    parser.add_argument("--valid_ratio", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--profile_ids", choices=["auto", "mapped", "raw"], default="auto")
+    args = parser.parse_args(argv)
+    from recbole_darec.profiles import ProfileError
+
+    try:
+        if args.format == "rlmrec":
+            convert_rlmrec(args.src, args.name, args.out)
+        else:
+            convert_lightgcn_txt(args.src, args.name, args.out, args.valid_ratio, args.seed, args.profile_ids)
+    except (ConversionError, ProfileError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
