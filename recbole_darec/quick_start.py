@@ -2,6 +2,7 @@
 
 import logging
 import sys
+import time
 from logging import getLogger
 
 import torch.distributed as dist
@@ -55,7 +56,9 @@ def run_recbole_darec(model=None, dataset=None, config_file_list=None, config_di
 
     best_valid_score, best_valid_result = trainer.fit(
         train_data, valid_data, saved=saved, show_progress=config["show_progress"])
+    test_start = time.perf_counter()
     test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
+    test_seconds = time.perf_counter() - test_start
 
     logger.info("The running environment of this training is as follows:\n" + get_environment(config).draw())
     logger.info(set_color("best valid ", "yellow") + f": {best_valid_result}")
@@ -63,10 +66,15 @@ def run_recbole_darec(model=None, dataset=None, config_file_list=None, config_di
     result = {
         "best_valid_score": best_valid_score,
         "valid_score_bigger": config["valid_metric_bigger"],
+        "valid_metric": config["valid_metric"].lower(),
         "best_valid_result": best_valid_result,
         "test_result": test_result,
         "model_file": trainer.saved_model_file if saved else None,
         "train_loss": trainer.train_loss_dict,
+        # RecBole's special trainers (non-general models) do not record these
+        "epoch_seconds": getattr(trainer, "epoch_seconds", []),
+        "valid_history": getattr(trainer, "valid_history", []),
+        "eval_seconds": getattr(trainer, "valid_seconds", 0.0) + test_seconds,
     }
     if not config["single_spec"]:
         dist.destroy_process_group()

@@ -13,6 +13,7 @@ import glob
 import json
 import os
 import random
+import time
 
 import numpy as np
 import torch
@@ -60,6 +61,10 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
     def __init__(self, config, model):
         super().__init__(config, model)
         self._resume_rng = None
+        self.epoch_seconds = []  # training time of each epoch this process ran
+        self.valid_history = []  # (epoch, validation result) of each validation this process ran
+        self.valid_seconds = 0.0
+        self._epoch = None
 
     @property
     def last_checkpoint_file(self):
@@ -93,7 +98,18 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         if epoch_idx > 0 and self._is_writer():
             save_checkpoint(self.last_checkpoint_file, self.config, self.model.state_dict(), epoch_idx - 1,
                             rng=_rng_state(train_data), **self._training_state(epoch_idx - 1))
-        return super()._train_epoch(train_data, epoch_idx, loss_func=loss_func, show_progress=show_progress)
+        start = time.perf_counter()
+        loss = super()._train_epoch(train_data, epoch_idx, loss_func=loss_func, show_progress=show_progress)
+        self.epoch_seconds.append(time.perf_counter() - start)
+        self._epoch = epoch_idx
+        return loss
+
+    def _valid_epoch(self, valid_data, show_progress=False):
+        start = time.perf_counter()
+        score, result = super()._valid_epoch(valid_data, show_progress=show_progress)
+        self.valid_seconds += time.perf_counter() - start
+        self.valid_history.append((self._epoch, dict(result)))
+        return score, result
 
     def resume_checkpoint(self, resume_file):
         """Continue from a ``.last.pth`` file: model, optimizer, early-stopping and random states."""

@@ -1,0 +1,163 @@
+"""Train several models with several seeds under one config and write an honest leaderboard.
+
+    python -m recbole_darec.compare --models=LightGCN,RLMRecConLightGCN,DaRecLightGCN --dataset=lastfm \
+        --seeds=3 [--config_files="a.yaml b.yaml"] [--key=value ...] --out=results/lastfm
+
+Writes ``results.csv`` (one row per model and seed: every test and validation metric,
+best epoch, epochs run, seconds per training epoch, evaluation seconds, peak memory,
+status and error), ``results.md`` (mean ± std, best marked, gain over the first model
+and a paired t-test over seeds) and ``results.png``. Each run is a separate process, so
+one crash is recorded as a failed row and the others go on. Rerunning with the same
+``--out`` skips (model, seed) pairs that already finished.
+"""
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+
+from recbole_darec.leaderboard import plot, render_markdown, summarize
+
+FIXED = ["model", "seed", "status", "error", "best_epoch", "epochs_run", "train_s_per_epoch", "eval_s",
+         "peak_mem_mb", "wall_s"]
+
+
+def seeds_from(text):
+    """``3`` means seeds 2020, 2021, 2022 (RecBole's default seed onwards); ``1,5,9`` lists them."""
+    if "," in text:
+        return [int(s) for s in text.split(",")]
+    return [2020 + i for i in range(int(text))]
+
+
+def read_rows(path):
+    if not os.path.isfile(path):
+        return []
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["seed"] = int(row["seed"])
+    return rows
+
+
+def write_rows(path, rows):
+    columns = FIXED + sorted({k for r in rows for k in r} - set(FIXED))
+    tmp = path + ".tmp"
+    with open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+
+
+def run_one(model, dataset, seed, config_files, overrides, out):
+    """One training run in a child process; returns a result row (status ok or failed)."""
+    result_file = os.path.join(out, "runs", f"{model}-seed{seed}.json")
+    log_file = os.path.join(out, "runs", f"{model}-seed{seed}.log")
+    os.makedirs(os.path.dirname(result_file), exist_ok=True)
+    command = [sys.executable, "-m", "recbole_darec.compare", "--worker", f"--model={model}", f"--dataset={dataset}",
+               f"--seed={seed}", f"--result_file={result_file}", f"--checkpoint_dir={os.path.join(out, 'saved')}",
+               "--show_progress=False", *overrides]
+    if config_files:
+        command.append(f"--config_files={config_files}")
+    start = time.perf_counter()
+    with open(log_file, "w") as log:
+        process = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
+    row = {"model": model, "seed": seed, "wall_s": round(time.perf_counter() - start, 1)}
+    if process.returncode != 0 or not os.path.isfile(result_file):
+        with open(log_file) as f:
+            tail = [line.strip() for line in f.read().strip().splitlines()[-20:] if line.strip()]
+        error = next((line for line in reversed(tail) if "rror" in line), tail[-1] if tail else "no output")
+        return dict(row, status="failed", error=f"exit {process.returncode}: {error[:300]}")
+    with open(result_file) as f:
+        return dict(row, status="ok", error="", **json.load(f))
+
+
+def worker(args):
+    """Child process: train one model, write metrics and costs as JSON."""
+    import resource
+
+    import torch
+
+    from recbole_darec.quick_start import run_recbole_darec
+
+    config_files = args.config_files.split() if args.config_files else None
+    result = run_recbole_darec(args.model, args.dataset, config_files, {"seed": args.seed})
+    valid_history = result["valid_history"]
+    best = dict(result["best_valid_result"] or {})
+    best_epoch = next((epoch for epoch, res in valid_history if res == best), "")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if torch.cuda.is_available():
+        peak = max(peak, torch.cuda.max_memory_allocated() / 2**20)
+    row = {f"test_{k}": v for k, v in (result["test_result"] or {}).items()}
+    row.update({f"valid_{k}": v for k, v in (result["best_valid_result"] or {}).items()})
+    epochs = result["epoch_seconds"]
+    row.update(best_epoch=best_epoch, epochs_run=len(epochs),
+               train_s_per_epoch=round(sum(epochs) / len(epochs), 3) if epochs else "",
+               eval_s=round(result["eval_seconds"], 2), peak_mem_mb=round(peak, 1),
+               valid_curve=json.dumps(valid_history), valid_metric=result["valid_metric"])
+    with open(args.result_file, "w") as f:
+        json.dump(row, f)
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="LightGCN,DaRecLightGCN")
+    parser.add_argument("--dataset", default="ml-100k")
+    parser.add_argument("--seeds", default="3")
+    parser.add_argument("--config_files", default=None)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--main_metric", default=None, help="defaults to the config's valid_metric, lower-cased")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--result_file", help=argparse.SUPPRESS)
+    args, unknown = parser.parse_known_args(argv)
+    if args.worker:
+        return worker(args)
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    out = args.out or os.path.join("results", f"{args.dataset}-{'-'.join(models)}")
+    os.makedirs(out, exist_ok=True)
+    overrides = [a for a in unknown if a.startswith("--") and "=" in a]
+    csv_path = os.path.join(out, "results.csv")
+    rows = read_rows(csv_path)
+    for model in models:
+        for seed in seeds_from(args.seeds):
+            if any(r["model"] == model and r["seed"] == seed and r["status"] == "ok" for r in rows):
+                print(f"{model} seed {seed}: done earlier, kept")
+                continue
+            row = run_one(model, args.dataset, seed, args.config_files, overrides, out)
+            rows = [r for r in rows if not (r["model"] == model and r["seed"] == seed)] + [row]
+            write_rows(csv_path, rows)
+            print(f"{model} seed {seed}: {row['status']} {row.get('error', '')}".rstrip(), flush=True)
+    wanted = [r for r in rows if r["model"] in models and r["seed"] in seeds_from(args.seeds)]
+    test_metrics = sorted({k for r in wanted for k in r if k.startswith("test_")},
+                          key=lambda k: (k.split("@")[0], int(k.split("@")[1]) if "@" in k else 0))
+    valid_metrics = [r["valid_metric"] for r in wanted if r.get("valid_metric")]
+    main_metric = "test_" + (args.main_metric or (valid_metrics[0] if valid_metrics else "recall@20")).lower()
+    if main_metric not in test_metrics and test_metrics:
+        main_metric = test_metrics[-1]
+    summary = summarize(wanted, models, test_metrics)
+    title = f"{', '.join(models)} on {args.dataset}, seeds {','.join(map(str, seeds_from(args.seeds)))}"
+    command = "python -m recbole_darec.compare " + " ".join(argv if argv is not None else sys.argv[1:])
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write(render_markdown(summary, test_metrics, main_metric, title) + f"\nCommand: `{command}`\n")
+    curves = {m: {} for m in models}
+    for r in wanted:
+        if r["status"] == "ok" and r.get("valid_curve"):
+            for epoch, result in json.loads(r["valid_curve"]):
+                value = result.get(main_metric[len("test_"):])
+                if value is not None:
+                    curves[r["model"]].setdefault(epoch, []).append(value)
+    if test_metrics:
+        plot(summary, curves, main_metric, os.path.join(out, "results.png"))
+    print(open(os.path.join(out, "results.md")).read())
+    return 0 if all(r["status"] == "ok" for r in wanted) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
