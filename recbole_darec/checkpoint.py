@@ -82,7 +82,8 @@ def save_checkpoint(path, config, state_dict, epoch, **extra):
 def load_checkpoint(path, map_location="cpu"):
     """Load a checkpoint written by this package, refusing anything but tensors and plain data.
 
-    Returns the payload dict with ``config`` decoded to a plain dict. Raises
+    Every zip record's CRC-32 is verified first, so bytes changed after writing are
+    detected. Returns the payload dict with ``config`` decoded to a plain dict. Raises
     :class:`CheckpointError` for a missing, truncated, tampered or foreign file.
     """
     path = os.fspath(path)
@@ -95,6 +96,10 @@ def load_checkpoint(path, map_location="cpu"):
             raise CheckpointError(
                 f"checkpoint {path} is not a complete torch checkpoint (truncated, corrupted or another format); "
                 "use an intact copy or retrain.")
+        damaged = zipfile.ZipFile(io.BytesIO(raw)).testzip()  # CRC-32 of every record torch wrote
+        if damaged is not None:
+            raise CheckpointError(f"checkpoint {path}: record '{damaged}' fails its checksum, so the file was "
+                                  "modified or corrupted after it was written; use an intact copy or retrain.")
         payload = torch.load(io.BytesIO(raw), map_location=map_location, weights_only=True)
     except CheckpointError:
         raise

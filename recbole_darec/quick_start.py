@@ -1,6 +1,7 @@
 """Train and evaluate one model, RecBole-style, with this package's config, data and trainer."""
 
 import logging
+import os
 import sys
 import time
 from logging import getLogger
@@ -98,6 +99,10 @@ def run(model, dataset, config_file_list=None, config_dict=None, saved=True, res
         return run_recbole_darec(model, dataset, config_file_list, config_dict, saved, resume)
     import torch.multiprocessing as mp
 
+    # Every rank's trainer creates checkpoint_dir; create it first so they do not race.
+    probe = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
+    os.makedirs(probe["checkpoint_dir"], exist_ok=True)
+    prepare_dataset_files(probe)  # build profile vectors once, not in every rank
     queue = mp.get_context("spawn").SimpleQueue()
     config_dict = dict(config_dict or {})
     config_dict.update(world_size=world_size if world_size > 0 else nproc, ip=ip, port=port,

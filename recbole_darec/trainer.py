@@ -65,6 +65,11 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         self.valid_history = []  # (epoch, validation result) of each validation this process ran
         self.valid_seconds = 0.0
         self._epoch = None
+        if not config["single_spec"]:
+            # Only rank 0 writes checkpoints; every rank must read that file (names carry a timestamp).
+            names = [self.saved_model_file]
+            torch.distributed.broadcast_object_list(names, src=0)
+            self.saved_model_file = names[0]
 
     @property
     def last_checkpoint_file(self):
@@ -134,6 +139,8 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
     @torch.no_grad()
     def evaluate(self, eval_data, load_best_model=True, model_file=None, show_progress=False):
         if load_best_model and eval_data:
+            if not self.config["single_spec"]:
+                torch.distributed.barrier()  # rank 0 has finished writing the best checkpoint
             checkpoint_file = model_file or self.saved_model_file
             checkpoint = load_checkpoint(checkpoint_file, map_location=self.device)
             self.model.load_state_dict(checkpoint["state_dict"])

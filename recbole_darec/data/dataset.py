@@ -54,8 +54,17 @@ class Dataset(RecBoleDataset):
             return None, None  # always load the whole embedding file, whatever load_col says
         return super()._get_load_and_unload_col(source)
 
+    def _data_processing(self):
+        self._check_known_ids()  # before RecBole's filter_inter_by_user_or_item silently drops such rows
+        super()._data_processing()
+
     def _data_filtering(self):
-        super()._data_filtering()
+        try:
+            super()._data_filtering()
+        except ValueError as err:  # RecBole: "Some feat is empty, please check the filtering settings."
+            if "empty" not in str(err):
+                raise
+            self.inter_feat = self.inter_feat.iloc[0:0]
         if len(self.inter_feat) == 0:
             raise DatasetError(
                 f"dataset '{self.dataset_name}' has no interactions left after filtering "
@@ -63,7 +72,6 @@ class Dataset(RecBoleDataset):
                 f"item_inter_num_interval={self.config['item_inter_num_interval']}); loosen these settings.")
 
     def _remap_ID_all(self):
-        self._check_known_ids()
         for suffix in self.profile_suffixes:
             self._drop_unknown_profile_rows(suffix)
         super()._remap_ID_all()
