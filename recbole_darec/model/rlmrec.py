@@ -1,9 +1,11 @@
 """RLMRec's two alignments (Ren et al., WWW 2024) as plug-ins, following its published losses.
 
 * Contrastive (RLMRec-Con): a projector maps each profile vector to the CF space;
-  InfoNCE (cosine, ``rlmrec_temperature``) between each batch row's CF embedding and
-  its projected profile, users against the batch's users, positive and negative items
-  against their own in-batch rows; times ``rlmrec_con_weight``.
+  InfoNCE (cosine, ``rlmrec_temperature``) between each CF embedding and its projected
+  profile, users against the batch's other users and items (positive and negative)
+  against the batch's other items; times ``rlmrec_con_weight``. Deviation: we use the
+  batch's *unique* users and items, where RLMRec uses every row (a user drawn twice is
+  then its own false negative); on Last.fm with batch 4096 this is ~4x cheaper.
 * Generative (RLMRec-Gen): a fraction ``rlmrec_mask_ratio`` of all nodes get a
   learnable mask token instead of their initial embedding for the main propagation
   (the BPR view too, as in RLMRec); an MLP maps the masked nodes' outputs back to
@@ -29,9 +31,10 @@ class RLMRecConAlignment(ProfileAlignment):
     def loss(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
         if not self.weight:
             return {}
-        total = sum(info_nce(cf[rows], self.projector(profile[rows]), self.temperature)
-                    for cf, profile, rows in ((user_all, user_profile, users), (item_all, item_profile, pos_items),
-                                              (item_all, item_profile, neg_items)))
+        users = torch.unique(users)
+        items = torch.unique(torch.cat([pos_items, neg_items]))
+        total = (info_nce(user_all[users], self.projector(user_profile[users]), self.temperature)
+                 + info_nce(item_all[items], self.projector(item_profile[items]), self.temperature))
         return {"rlmrec_con": self.weight * total}
 
 

@@ -1,0 +1,88 @@
+"""Per-epoch training time and peak memory: each DaRec model against its backbone and RLMRec-Con.
+
+    python benchmarks/epoch_cost.py --datasets=ml-100k,lastfm --backbones=LightGCN,SGL,SimGCL --rounds=5
+
+Timing: all models of one dataset are built in this process and trained epoch by epoch
+in round-robin (one warm-up epoch each, then ``--rounds`` timed rounds), so drift of the
+machine hits them alike; the median epoch is reported. Memory: each model trains one
+epoch in a child process that reports its peak resident set size. Prints markdown tables
+with the DaRec / backbone and DaRec / RLMRec-Con ratios.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def build(model, dataset, overrides):
+    from recbole_darec.config import Config
+    from recbole_darec.data import prepare_dataset_files
+    from recbole_darec.quick_start import _build
+    from recbole_darec.utils import get_trainer, set_threads
+
+    sys.argv = [sys.argv[0]]
+    config = Config(model=model, dataset=dataset, config_dict=dict(overrides, state="ERROR", show_progress=False))
+    prepare_dataset_files(config)
+    set_threads(config)
+    _, net, train_data, _, _ = _build(config)
+    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, net)
+    return trainer, train_data
+
+
+def peak_memory_child(model, dataset, overrides):
+    args = [sys.executable, os.path.abspath(__file__), "--memory_of", model, "--datasets", dataset]
+    args += [f"--{k}={v}" for k, v in overrides.items()]
+    out = subprocess.run(args, capture_output=True, text=True)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("PEAK_MB ")]
+    return float(lines[-1].split()[1]) if lines else float("nan")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--datasets", default="ml-100k,lastfm")
+    parser.add_argument("--backbones", default="LightGCN,SGL,SimGCL")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--memory_of", default=None, help=argparse.SUPPRESS)
+    args, unknown = parser.parse_known_args()
+    overrides = dict(a[2:].split("=", 1) for a in unknown if a.startswith("--") and "=" in a)
+    overrides = {k: (int(v) if v.isdigit() else v) for k, v in overrides.items()}
+    import recbole_darec  # noqa: F401
+
+    if args.memory_of:
+        trainer, train_data = build(args.memory_of, args.datasets, overrides)
+        trainer._train_epoch(train_data, 0)
+        print(f"PEAK_MB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
+        return
+    print(f"settings: {overrides or 'package defaults'}; torch threads from config")
+    for dataset in args.datasets.split(","):
+        print(f"\n### {dataset}\n")
+        print("| backbone | model | s/epoch (median) | x backbone | x RLMRec-Con | peak MB |")
+        print("|---|---|---|---|---|---|")
+        for backbone in args.backbones.split(","):
+            names = [backbone, f"RLMRecCon{backbone}", f"DaRec{backbone}"]
+            built = {name: build(name, dataset, overrides) for name in names}
+            times = {name: [] for name in names}
+            for epoch in range(args.rounds + 1):
+                for name in names:
+                    trainer, train_data = built[name]
+                    start = time.perf_counter()
+                    trainer._train_epoch(train_data, epoch)
+                    if epoch:  # epoch 0 is the warm-up
+                        times[name].append(time.perf_counter() - start)
+            median = {name: statistics.median(times[name]) for name in names}
+            for name in names:
+                ratio_backbone = median[name] / median[backbone]
+                ratio_con = median[name] / median[f"RLMRecCon{backbone}"]
+                memory = peak_memory_child(name, dataset, overrides)
+                print(f"| {backbone} | {name} | {median[name]:.3f} | {ratio_backbone:.2f} | {ratio_con:.2f} | "
+                      f"{memory:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Converters for fixed splits, their error messages, and the RLMRec test-masking protocol."""
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from conftest import SHARED, base_config
+
+import recbole_darec  # noqa: F401
+from recbole_darec.config import Config
+from recbole_darec.convert import ConversionError, convert_lightgcn_txt, convert_rlmrec, main
+from recbole_darec.profiles.texts import read_texts
+
+
+def count_lines(path):
+    with open(path) as f:
+        return sum(1 for _ in f) - 1
+
+
+def save_matrix(path, matrix):
+    with open(path, "wb") as f:
+        pickle.dump(sp.coo_matrix(matrix), f)
+
+
+@pytest.mark.skipif(not os.path.isdir(os.path.join(SHARED, "amazon-book-rlmrec")), reason="../shared absent")
+def test_amazon_book_converts_with_the_published_counts(tmp_path):
+    convert_rlmrec(os.path.join(SHARED, "amazon-book-rlmrec"), "amazon-book", str(tmp_path))
+    folder = tmp_path / "amazon-book"
+    counts = {s: count_lines(folder / f"amazon-book.{s}.inter") for s in ("train", "valid", "test")}
+    assert counts == {"train": 120464, "valid": 40290, "test": 40106}
+    users, items = set(), set()
+    for split in ("train", "valid", "test"):
+        with open(folder / f"amazon-book.{split}.inter") as f:
+            next(f)
+            for line in f:
+                u, i = line.split()
+                users.add(u)
+                items.add(i)
+    assert len(users) == 11000 and len(items) == 9332
+
+
+@pytest.mark.skipif(not os.path.isdir(os.path.join(SHARED, "lastfm-colakg")), reason="../shared absent")
+def test_lastfm_and_implicit_movielens_convert_with_their_llm_texts(tmp_path):
+    convert_lightgcn_txt(os.path.join(SHARED, "lastfm-colakg"), "lastfm", str(tmp_path))
+    lastfm = tmp_path / "lastfm"
+    assert count_lines(lastfm / "lastfm.test.inter") == 13508
+    assert count_lines(lastfm / "lastfm.train.inter") + count_lines(lastfm / "lastfm.valid.inter") == 57786
+    users = read_texts(str(lastfm / "lastfm.uprofile.jsonl"))
+    assert len(users) == 1859 and "2" in users  # raw id 2 is mapped id 0
+    with open(os.path.join(SHARED, "lastfm-colakg", "llm_response_user.json")) as f:
+        assert users["2"] == json.load(f)["0"]
+    convert_lightgcn_txt(os.path.join(SHARED, "ml-1m-colakg"), "ml-1m-implicit", str(tmp_path))
+    ml = tmp_path / "ml-1m-implicit"
+    items = read_texts(str(ml / "ml-1m-implicit.iprofile.jsonl"))
+    assert items["1"].startswith('"Toy Story (1995)"')  # keyed by raw MovieID
+    assert items["1122"].startswith("Movie title: Plutonium Circus")  # the one empty LLM text, constructed
+    assert count_lines(ml / "ml-1m-implicit.test.inter") == 197321
+
+
+def write_txt(folder, train, test, user_map=None, item_map=None, valid=None):
+    folder.mkdir(parents=True, exist_ok=True)
+    if valid:
+        (folder / "valid.txt").write_text("\n".join(" ".join(map(str, row)) for row in valid) + "\n")
+    (folder / "train.txt").write_text("\n".join(" ".join(map(str, row)) for row in train) + "\n")
+    (folder / "test.txt").write_text("\n".join(" ".join(map(str, row)) for row in test) + "\n")
+    if user_map:
+        (folder / "user_map.txt").write_text("".join(f"{raw} {m}\n" for raw, m in user_map.items()))
+    if item_map:
+        (folder / "item_map.txt").write_text("".join(f"{raw} {m}\n" for raw, m in item_map.items()))
+
+
+def test_validation_is_carved_per_user_seeded_and_disjoint(tmp_path):
+    train = [[u] + list(range(10)) for u in range(4)]
+    write_txt(tmp_path / "src", train, [[u, 10 + u] for u in range(4)])
+    convert_lightgcn_txt(str(tmp_path / "src"), "toy", str(tmp_path / "a"), valid_ratio=0.2, seed=1)
+    convert_lightgcn_txt(str(tmp_path / "src"), "toy", str(tmp_path / "b"), valid_ratio=0.2, seed=1)
+    a = (tmp_path / "a" / "toy" / "toy.valid.inter").read_text()
+    assert a == (tmp_path / "b" / "toy" / "toy.valid.inter").read_text()  # seeded
+    assert count_lines(tmp_path / "a" / "toy" / "toy.valid.inter") == 8  # 2 of each user's 10
+    assert count_lines(tmp_path / "a" / "toy" / "toy.train.inter") == 32
+
+
+def test_overlapping_splits_report_the_count(tmp_path):
+    write_txt(tmp_path / "src", [[0, 1, 2, 3], [1, 1, 2]], [[0, 1, 2], [1, 5]], valid=[[0, 9], [1, 9]])
+    with pytest.raises(ConversionError, match=r"2 \(user, item\) pair\(s\) are in both the train and the test"):
+        convert_lightgcn_txt(str(tmp_path / "src"), "toy", str(tmp_path))
+
+
+def test_ids_outside_the_maps_are_refused(tmp_path):
+    write_txt(tmp_path / "src", [[0, 1, 2]], [[0, 3]], user_map={"u0": 0}, item_map={"a": 1, "b": 2})
+    with pytest.raises(ConversionError, match="item id 3 is not in item_map.txt"):
+        convert_lightgcn_txt(str(tmp_path / "src"), "toy", str(tmp_path))
+
+
+def test_users_without_training_history_are_refused(tmp_path):
+    write_txt(tmp_path / "src", [[0, 1, 2]], [[0, 3], [1, 4]], valid=[[0, 9]])
+    with pytest.raises(ConversionError, match=r"1 user\(s\) appear in validation/test but have no training"):
+        convert_lightgcn_txt(str(tmp_path / "src"), "toy", str(tmp_path))
+
+
+def test_rlmrec_shape_mismatch_and_foreign_pickles_are_refused(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    save_matrix(src / "trn_mat.pkl", np.eye(4))
+    save_matrix(src / "val_mat.pkl", np.eye(4)[:, ::-1])
+    save_matrix(src / "tst_mat.pkl", np.ones((4, 5)))
+    with pytest.raises(ConversionError, match="differ in shape"):
+        convert_rlmrec(str(src), "toy", str(tmp_path))
+    with open(src / "tst_mat.pkl", "wb") as f:
+        pickle.dump(os.getcwd, f)
+    assert main(["rlmrec", f"--src={src}", "--name=toy", f"--out={tmp_path}"]) == 2
+
+
+def test_rlmrec_protocol_masks_only_training_items_at_test_time(tmp_path):
+    """RecBole masks train and validation items when testing; test_history: train masks train only."""
+    src = tmp_path / "src"
+    write_txt(src, [[u, 0, 1, 2, 3, 4] for u in range(6)], [[u, 5 + u % 3] for u in range(6)],
+              valid=[[u, 8 + u % 2] for u in range(6)])
+    convert_lightgcn_txt(str(src), "toy", str(tmp_path / "dataset"))
+    from recbole_darec.quick_start import _build
+
+    def history(mode):
+        config = Config(model="LightGCN", dataset="toy", config_dict=base_config(
+            tmp_path, benchmark_filename=["train", "valid", "test"], test_history=mode, embedding_size=4))
+        dataset, _, train, _, test = _build(config)
+        uid = dataset.token2id("user_id", "0")
+        return set(dataset.id2token("item_id", test.uid2history_item[uid].numpy()).tolist())
+
+    assert history("train_valid") == {"0", "1", "2", "3", "4", "8"}
+    assert history("train") == {"0", "1", "2", "3", "4"}
