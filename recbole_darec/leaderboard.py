@@ -92,23 +92,24 @@ def plot(summary, curves, main_metric, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    metric = main_metric[len("test_"):] if main_metric.startswith("test_") else main_metric
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     names = [e["model"] for e in summary]
     means = [e["metrics"][main_metric]["mean"] for e in summary]
     stds = [e["metrics"][main_metric]["std"] for e in summary]
     left.bar(range(len(names)), means, yerr=stds, capsize=4, color="#4C72B0")
     left.set_xticks(range(len(names)), names, rotation=30, ha="right")
-    left.set_ylabel(f"test {main_metric}")
+    left.set_ylabel(f"test {metric}")
     finite = [m for m in means if not math.isnan(m)]
     if finite:
         left.set_ylim(min(finite) * 0.9, max(finite) * 1.05)
-    left.set_title(f"test {main_metric}, mean ± std over seeds")
+    left.set_title(f"test {metric}, mean ± std over seeds")
     for model, by_epoch in curves.items():
         if by_epoch:
             epochs = sorted(by_epoch)
             right.plot(epochs, [np.mean(by_epoch[e]) for e in epochs], marker=".", label=model)
     right.set_xlabel("epoch")
-    right.set_ylabel(f"validation {main_metric}")
+    right.set_ylabel(f"validation {metric}")
     right.set_title("validation curves (mean over seeds)")
     right.legend(fontsize=8)
     fig.tight_layout()

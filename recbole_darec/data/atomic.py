@@ -7,7 +7,6 @@ and stop at the first bad line with its file, line number and the fix.
 """
 
 import math
-from collections import Counter
 
 
 class AtomicFileError(ValueError):
@@ -92,7 +91,3 @@ def _finite(text, path, lineno, name):
                               "are not allowed (re-encode the profiles or fix the file).")
     return value
 
-
-def duplicates(values):
-    """Values that occur more than once, most frequent first."""
-    return [v for v, n in Counter(values).most_common() if n > 1]

@@ -38,7 +38,7 @@ class Dataset(RecBoleDataset):
 
     def _load_feat(self, filepath, source):
         source_name = source.value if isinstance(source, FeatureSource) else source
-        load_col, unload_col = self._get_load_and_unload_col(source)
+        load_col, _ = self._get_load_and_unload_col(source)
         if load_col != set():
             unique_key = None
             if source_name == "inter" and not self.config["rm_dup_inter"]:
