@@ -26,9 +26,10 @@ FIXED = ["model", "seed", "status", "error", "best_epoch", "epochs_run", "train_
 
 
 def seeds_from(text):
-    """``3`` means seeds 2020, 2021, 2022 (RecBole's default seed onwards); ``1,5,9`` lists them."""
+    """``3`` means seeds 2020, 2021, 2022 (RecBole's default seed onwards); ``1,5,9`` lists them
+    (a single listed seed needs the comma: ``2022,``)."""
     if "," in text:
-        return [int(s) for s in text.split(",")]
+        return [int(s) for s in text.split(",") if s.strip()]
     return [2020 + i for i in range(int(text))]
 
 

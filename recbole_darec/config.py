@@ -2,7 +2,8 @@
 
 Precedence, lowest first: RecBole's own defaults, ``properties/overall.yaml``, the
 model's YAML files (one per class in the model's MRO, base classes first, so
-``DaRecLightGCN`` reads ``LightGCN.yaml``, ``DaRec.yaml`` and ``DaRecLightGCN.yaml``),
+``DaRecLightGCN`` reads ``LightGCN.yaml``, ``ProfileAligned.yaml``, ``DaRec.yaml`` and
+``DaRecLightGCN.yaml``),
 ``properties/dataset/<dataset>.yaml``, then the user's config files, config dict and
 ``--key=value`` command-line overrides.
 """

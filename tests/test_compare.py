@@ -7,7 +7,7 @@ import os
 import pytest
 from scipy import stats
 
-from conftest import run_cli
+from conftest import run_cli, write_random_embeddings
 
 from recbole_darec.leaderboard import mean_std, paired_test, relative_gain, render_markdown, summarize
 
@@ -64,3 +64,33 @@ def test_compare_records_failures_and_resumes_without_retraining(tmp_path):
     assert "LightGCN seed 2020: done earlier, kept" in second.stdout
     assert "LightGCN seed 2021: done earlier, kept" in second.stdout
     assert os.path.getmtime(out / "runs" / "LightGCN-seed2020.json") == stamp
+
+
+def test_recbole_hyper_parameter_search_runs_our_models(tmp_path):
+    import shutil
+
+    from recbole_darec.data import BUNDLED
+
+    folder = tmp_path / "dataset" / "ml-100k"
+    shutil.copytree(BUNDLED["ml-100k"], folder)
+    write_random_embeddings(folder, "ml-100k", "user", range(1, 944))  # user-supplied vectors: no encoding
+    write_random_embeddings(folder, "ml-100k", "item", range(1, 1683))
+    params = tmp_path / "grid.hyper"
+    params.write_text("darec_glo_weight choice [0.0,0.01]\n")
+    fixed = tmp_path / "fixed.yaml"
+    fixed.write_text(f"epochs: 1\ndata_path: {tmp_path / 'dataset'}\ncheckpoint_dir: {tmp_path / 'saved'}\n"
+                     "show_progress: False\n")
+    report = tmp_path / "search.md"
+    result = run_cli("-m", "recbole_darec.hyper", "--model=DaRecLightGCN", "--dataset=ml-100k",
+                     f"--params_file={params}", f"--config_files={fixed}", f"--output_file={report}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = report.read_text()
+    assert "darec_glo_weight:0.0" in text and "darec_glo_weight:0.01" in text and "best params" in text
+
+
+def test_seed_lists_and_counts():
+    from recbole_darec.compare import seeds_from
+
+    assert seeds_from("3") == [2020, 2021, 2022]
+    assert seeds_from("7,9") == [7, 9]
+    assert seeds_from("2022,") == [2022]

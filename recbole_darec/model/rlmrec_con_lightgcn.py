@@ -1,6 +1,6 @@
-"""RLMRecConLightGCN: LightGCN trained with the RLMRec's contrastive alignment.
+"""RLMRecConLightGCN: LightGCN trained with RLMRec's contrastive alignment.
 
-Defaults: properties/model/LightGCN.yaml, ProfileAligned.yaml, RLMRecCon.yaml and RLMRecConLightGCN.yaml, in that order.
+Defaults: properties/model/LightGCN.yaml, ProfileAligned.yaml and RLMRecConLightGCN.yaml, in that order.
 """
 
 from recbole.model.general_recommender import LightGCN

@@ -1,6 +1,6 @@
-"""RLMRecConSGL: SGL trained with the RLMRec's contrastive alignment.
+"""RLMRecConSGL: SGL trained with RLMRec's contrastive alignment.
 
-Defaults: properties/model/SGL.yaml, ProfileAligned.yaml, RLMRecCon.yaml and RLMRecConSGL.yaml, in that order.
+Defaults: properties/model/SGL.yaml, ProfileAligned.yaml and RLMRecConSGL.yaml, in that order.
 """
 
 from recbole_darec.model.sgl import SGL

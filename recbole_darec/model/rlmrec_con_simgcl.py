@@ -1,6 +1,6 @@
-"""RLMRecConSimGCL: SimGCL trained with the RLMRec's contrastive alignment.
+"""RLMRecConSimGCL: SimGCL trained with RLMRec's contrastive alignment.
 
-Defaults: properties/model/SimGCL.yaml, ProfileAligned.yaml, RLMRecCon.yaml and RLMRecConSimGCL.yaml, in that order.
+Defaults: properties/model/SimGCL.yaml, ProfileAligned.yaml and RLMRecConSimGCL.yaml, in that order.
 """
 
 from recbole_darec.model.simgcl import SimGCL

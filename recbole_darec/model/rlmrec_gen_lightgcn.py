@@ -1,4 +1,4 @@
-"""RLMRecGenLightGCN: LightGCN trained with the RLMRec's generative (masked reconstruction) alignment.
+"""RLMRecGenLightGCN: LightGCN trained with RLMRec's generative (masked reconstruction) alignment.
 
 Defaults: properties/model/LightGCN.yaml, ProfileAligned.yaml, RLMRecGen.yaml and RLMRecGenLightGCN.yaml, in that order.
 """

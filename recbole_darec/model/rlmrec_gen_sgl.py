@@ -1,4 +1,4 @@
-"""RLMRecGenSGL: SGL trained with the RLMRec's generative (masked reconstruction) alignment.
+"""RLMRecGenSGL: SGL trained with RLMRec's generative (masked reconstruction) alignment.
 
 Defaults: properties/model/SGL.yaml, ProfileAligned.yaml, RLMRecGen.yaml and RLMRecGenSGL.yaml, in that order.
 """

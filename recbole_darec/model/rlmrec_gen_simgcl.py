@@ -1,4 +1,4 @@
-"""RLMRecGenSimGCL: SimGCL trained with the RLMRec's generative (masked reconstruction) alignment.
+"""RLMRecGenSimGCL: SimGCL trained with RLMRec's generative (masked reconstruction) alignment.
 
 Defaults: properties/model/SimGCL.yaml, ProfileAligned.yaml, RLMRecGen.yaml and RLMRecGenSimGCL.yaml, in that order.
 """
