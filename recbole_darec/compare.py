@@ -89,10 +89,10 @@ def worker(args):
     valid_history = result["valid_history"]
     best = dict(result["best_valid_result"] or {})
     best_epoch = next((epoch for epoch, res in valid_history if res == best), "")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if torch.cuda.is_available():
-        peak = max(peak, torch.cuda.max_memory_allocated() / 2**20)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak resident memory, MB
     row = {f"test_{k}": v for k, v in (result["test_result"] or {}).items()}
+    if torch.cuda.is_available():
+        row["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     row.update({f"valid_{k}": v for k, v in (result["best_valid_result"] or {}).items()})
     epochs = result["epoch_seconds"]
     row.update(best_epoch=best_epoch, epochs_run=len(epochs),

@@ -106,7 +106,7 @@ def build_texts(config, kinds, source="auto", user_src=None, item_src=None, user
     for kind in kinds:
         result[kind] = made[kind]
         write_texts(paths[kind], made[kind], source)
-        logger.info(f"wrote {len(made[kind])} {source}d {kind} profiles to {paths[kind]}")
+        logger.info(f"wrote {len(made[kind])} {kind} profiles ({source}) to {paths[kind]}")
     return result
 
 
