@@ -9,11 +9,12 @@ from recbole_darec.model.rlmrec_con_simgcl import RLMRecConSimGCL
 from recbole_darec.model.rlmrec_gen_lightgcn import RLMRecGenLightGCN
 from recbole_darec.model.rlmrec_gen_sgl import RLMRecGenSGL
 from recbole_darec.model.rlmrec_gen_simgcl import RLMRecGenSimGCL
+from recbole_darec.model.lightgcn import LightGCN
 from recbole_darec.model.sgl import SGL
 from recbole_darec.model.simgcl import SimGCL
 
 __all__ = [
-    "SGL", "SimGCL",
+    "LightGCN", "SGL", "SimGCL",
     "DaRecLightGCN", "DaRecSGL", "DaRecSimGCL",
     "RLMRecConLightGCN", "RLMRecConSGL", "RLMRecConSimGCL",
     "RLMRecGenLightGCN", "RLMRecGenSGL", "RLMRecGenSimGCL",

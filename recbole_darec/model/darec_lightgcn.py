@@ -3,7 +3,7 @@
 Defaults: properties/model/LightGCN.yaml, ProfileAligned.yaml, DaRec.yaml and DaRecLightGCN.yaml, in that order.
 """
 
-from recbole.model.general_recommender import LightGCN
+from recbole_darec.model.lightgcn import LightGCN
 from recbole_darec.model.darec import DaRec
 
 

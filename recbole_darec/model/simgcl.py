@@ -9,9 +9,9 @@ with weight ``cl_weight``.
 
 import torch
 import torch.nn.functional as F
-from recbole.model.general_recommender import LightGCN
 
 from recbole_darec.config import check_value
+from recbole_darec.model.lightgcn import LightGCN
 from recbole_darec.model.losses import info_nce
 
 
@@ -23,10 +23,11 @@ class SimGCL(LightGCN):
         self.cl_temperature = check_value(config, "cl_temperature", float, 0.0, inclusive=False)
 
     def forward(self, perturbed=False):
+        adj = self.training_graph()
         embeddings = self.get_ego_embeddings()
         layers = []
         for _ in range(self.n_layers):
-            embeddings = torch.sparse.mm(self.norm_adj_matrix, embeddings)
+            embeddings = torch.sparse.mm(adj, embeddings)
             if perturbed:
                 noise = F.normalize(torch.rand_like(embeddings), dim=-1)
                 embeddings = embeddings + torch.sign(embeddings) * noise * self.eps
