@@ -133,3 +133,25 @@ def test_every_model_trains_and_its_checkpoint_scores_identically(tmp_path, prof
     config, reloaded, _, _, _, test_data = load_data_and_model(result["model_file"])
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, reloaded)
     assert dict(trainer.evaluate(test_data, load_best_model=False)) == dict(result["test_result"])
+
+
+def test_lightgcn_rlmrec_options(tmp_path):
+    from recbole_darec.data import prepare_dataset_files
+    from recbole_darec.quick_start import _build
+
+    def model_with(**options):
+        config = Config(model="LightGCN", dataset="ml-100k", config_dict=base_config(tmp_path, **options))
+        prepare_dataset_files(config)
+        return _build(config)[1]
+
+    mean, summed = model_with(), model_with(layer_combination="sum")
+    mean.eval(), summed.eval()
+    layers = mean.n_layers + 1
+    assert torch.allclose(summed.forward()[0], layers * mean.forward()[0], atol=1e-5)  # same seed, same weights
+    dropped = model_with(edge_keep_rate=0.8)
+    dropped.train()
+    assert dropped.training_graph()._nnz() < 0.85 * dropped.norm_adj_matrix._nnz()
+    dropped.eval()
+    assert dropped.training_graph() is dropped.norm_adj_matrix  # evaluation always sees every edge
+    with pytest.raises(ConfigError, match="edge_keep_rate"):
+        model_with(edge_keep_rate=1.5)
