@@ -75,7 +75,8 @@ def test_config_rejects_out_of_range_values():
 def test_model_lookup_prefers_ours_then_recbole():
     assert get_model("SimGCL").__module__ == "recbole_darec.model.simgcl"
     assert get_model("SGL").__module__ == "recbole_darec.model.sgl"
-    assert get_model("LightGCN").__module__.startswith("recbole.model")
+    assert get_model("LightGCN").__module__ == "recbole_darec.model.lightgcn"
+    assert get_model("BPR").__module__.startswith("recbole.model")
     with pytest.raises(UnknownModelError):
         get_model("NotAModel")
 
