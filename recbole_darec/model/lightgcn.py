@@ -27,7 +27,9 @@ class LightGCN(RecBoleLightGCN):
         if not self.training or self.edge_keep_rate >= 1:
             return adj
         keep = torch.rand(adj._nnz(), device=adj.device) < self.edge_keep_rate
-        return torch.sparse_coo_tensor(adj.indices()[:, keep], adj.values()[keep] / self.edge_keep_rate, adj.shape)
+        # a subset of a coalesced tensor's entries is itself valid and coalesced
+        return torch.sparse_coo_tensor(adj.indices()[:, keep], adj.values()[keep] / self.edge_keep_rate, adj.shape,
+                                       check_invariants=False, is_coalesced=True)
 
     def forward(self):
         adj = self.training_graph()
