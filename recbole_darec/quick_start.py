@@ -18,7 +18,8 @@ from recbole_darec.utils import get_model, get_trainer, set_threads
 
 
 def _build(config, logger=None):
-    """Dataset, loaders and a freshly seeded model for ``config``."""
+    """Dataset, loaders and a freshly seeded model for ``config``: seeded first, so the split is the config's."""
+    init_seed(config["seed"], config["reproducibility"])
     dataset = create_dataset(config)
     if logger:
         logger.info(dataset)
@@ -40,7 +41,6 @@ def run_recbole_darec(model=None, dataset=None, config_file_list=None, config_di
     """
     config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
     prepare_dataset_files(config)
-    init_seed(config["seed"], config["reproducibility"])
     init_logger(config)
     logger = getLogger()
     threads = set_threads(config)
@@ -121,7 +121,6 @@ def load_data_and_model(model_file):
     checkpoint = load_checkpoint(model_file)
     config = Config(config_dict=rebuild_config_dict(checkpoint))
     prepare_dataset_files(config)
-    init_seed(config["seed"], config["reproducibility"])
     init_logger(config)
     logging.getLogger().setLevel(logging.WARNING)
     dataset, model, train_data, valid_data, test_data = _build(config)
