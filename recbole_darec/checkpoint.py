@@ -123,6 +123,12 @@ def load_checkpoint(path, map_location="cpu"):
     return payload
 
 
+def restore_model(model, checkpoint):
+    """Put a loaded checkpoint's weights and RecBole's "other parameters" into ``model``."""
+    model.load_state_dict(checkpoint["state_dict"])
+    model.load_other_parameter(checkpoint.get("other_parameter"))
+
+
 def rebuild_config_dict(checkpoint):
     """The settings that rebuild the checkpoint's Config (derived keys dropped, data_path restored)."""
     config = dict(checkpoint["config"])

@@ -10,7 +10,7 @@ import torch.distributed as dist
 from recbole.data import data_preparation
 from recbole.utils import get_environment, init_logger, init_seed, set_color
 
-from recbole_darec.checkpoint import load_checkpoint, rebuild_config_dict
+from recbole_darec.checkpoint import load_checkpoint, rebuild_config_dict, restore_model
 from recbole_darec.config import Config, check_value
 from recbole_darec.data import create_dataset, mask_training_items_only, prepare_dataset_files
 from recbole_darec.trainer import latest_last_checkpoint
@@ -124,7 +124,6 @@ def load_data_and_model(model_file):
     init_logger(config)
     logging.getLogger().setLevel(logging.WARNING)
     dataset, model, train_data, valid_data, test_data = _build(config)
-    model.load_state_dict(checkpoint["state_dict"])
-    model.load_other_parameter(checkpoint.get("other_parameter"))
+    restore_model(model, checkpoint)
     return config, model, dataset, train_data, valid_data, test_data
 

@@ -21,7 +21,7 @@ from recbole.trainer import Trainer as RecBoleTrainer
 from recbole.trainer.trainer import AbstractTrainer
 from torch.nn.parallel import DistributedDataParallel
 
-from recbole_darec.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from recbole_darec.checkpoint import CheckpointError, load_checkpoint, restore_model, save_checkpoint
 
 LAST_SUFFIX = ".last.pth"
 
@@ -75,7 +75,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
     def last_checkpoint_file(self):
         return self.saved_model_file[: -len(".pth")] + LAST_SUFFIX
 
-    def _training_state(self, epoch):
+    def _training_state(self):
         return dict(
             cur_step=self.cur_step,
             best_valid_score=float(self.best_valid_score),
@@ -92,7 +92,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         if not self._is_writer():
             return
         path = kwargs.pop("saved_model_file", self.saved_model_file)
-        save_checkpoint(path, self.config, self.model.state_dict(), epoch, **self._training_state(epoch))
+        save_checkpoint(path, self.config, self.model.state_dict(), epoch, **self._training_state())
         if verbose:
             self.logger.info(f"Saving current: {path}")
 
@@ -102,7 +102,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
             self._resume_rng = None
         if epoch_idx > 0 and self._is_writer():
             save_checkpoint(self.last_checkpoint_file, self.config, self.model.state_dict(), epoch_idx - 1,
-                            rng=_rng_state(train_data), **self._training_state(epoch_idx - 1))
+                            rng=_rng_state(train_data), **self._training_state())
         start = time.perf_counter()
         loss = super()._train_epoch(train_data, epoch_idx, loss_func=loss_func, show_progress=show_progress)
         self.epoch_seconds.append(time.perf_counter() - start)
@@ -125,8 +125,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         if "rng" not in checkpoint:
             raise CheckpointError(f"{resume_file} is a best-model checkpoint without training state; "
                                   f"resume from the matching '*{LAST_SUFFIX}' file.")
-        self.model.load_state_dict(checkpoint["state_dict"])
-        self.model.load_other_parameter(checkpoint.get("other_parameter"))
+        restore_model(self.model, checkpoint)
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         self.start_epoch = checkpoint["epoch"] + 1
         self.cur_step = checkpoint["cur_step"]
@@ -143,8 +142,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
                 torch.distributed.barrier()  # rank 0 has finished writing the best checkpoint
             checkpoint_file = model_file or self.saved_model_file
             checkpoint = load_checkpoint(checkpoint_file, map_location=self.device)
-            self.model.load_state_dict(checkpoint["state_dict"])
-            self.model.load_other_parameter(checkpoint.get("other_parameter"))
+            restore_model(self.model, checkpoint)
             self.logger.info(f"Loading model structure and parameters from {checkpoint_file}")
         return super().evaluate(eval_data, load_best_model=False, show_progress=show_progress)
 

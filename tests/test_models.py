@@ -65,13 +65,8 @@ def test_torch_and_torch_scatter_give_the_same_centers():
 
 
 # ---------------------------------------------------------------- the module inside a model
-@pytest.fixture(scope="module")
-def profiled(ml100k_profiles, tmp_path_factory):
-    return ml100k_profiles
-
-
-def build(tmp_path, profiled, model, **overrides):
-    copy_dataset(profiled, tmp_path / "dataset")
+def build(tmp_path, ml100k_profiles, model, **overrides):
+    copy_dataset(ml100k_profiles, tmp_path / "dataset")
     from recbole_darec.data import prepare_dataset_files
     from recbole_darec.quick_start import _build
 
@@ -81,8 +76,8 @@ def build(tmp_path, profiled, model, **overrides):
 
 
 @pytest.mark.parametrize("matching", ["joint", "hungarian"])
-def test_gradients_reach_every_head_and_terms_are_finite(tmp_path, profiled, matching):
-    config, _, model, train, _, _ = build(tmp_path, profiled, "DaRecLightGCN", darec_center_matching=matching,
+def test_gradients_reach_every_head_and_terms_are_finite(tmp_path, ml100k_profiles, matching):
+    config, _, model, train, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_center_matching=matching,
                                           darec_llm_head="mlp", darec_cf_head="mlp")
     model.train()
     losses = model.calculate_loss(next(iter(train)))
@@ -93,8 +88,8 @@ def test_gradients_reach_every_head_and_terms_are_finite(tmp_path, profiled, mat
     assert model.user_embedding.weight.grad.abs().sum() > 0
 
 
-def test_each_weight_switches_its_own_term(tmp_path, profiled):
-    config, _, model, train, _, _ = build(tmp_path, profiled, "DaRecLightGCN", darec_uni_weight=0,
+def test_each_weight_switches_its_own_term(tmp_path, ml100k_profiles):
+    config, _, model, train, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_uni_weight=0,
                                           darec_loc_weight=0)
     model.train()
     losses = model.calculate_loss(next(iter(train)))
@@ -107,15 +102,15 @@ def test_each_weight_switches_its_own_term(tmp_path, profiled):
     ("darec_center_matching", "greedy", "darec_center_matching"),
     ("rlmrec_temperature", 0, "rlmrec_temperature"),
 ])
-def test_out_of_range_model_settings_are_clear_errors(tmp_path, profiled, key, value, message):
+def test_out_of_range_model_settings_are_clear_errors(tmp_path, ml100k_profiles, key, value, message):
     model = "RLMRecConLightGCN" if key.startswith("rlmrec") else "DaRecLightGCN"
     with pytest.raises(ConfigError, match=message):
-        build(tmp_path, profiled, model, **{key: value})
+        build(tmp_path, ml100k_profiles, model, **{key: value})
 
 
 @pytest.mark.parametrize("backbone", ["LightGCN", "SimGCL"])
-def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, profiled, backbone):
-    copy_dataset(profiled, tmp_path / "dataset")
+def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, ml100k_profiles, backbone):
+    copy_dataset(ml100k_profiles, tmp_path / "dataset")
     common = base_config(tmp_path, epochs=2)
     plain = run_recbole_darec(backbone, "ml-100k", config_dict=common)
     zeros = {f"darec_{k}_weight": 0 for k in ("or", "uni", "glo", "loc")}
@@ -125,8 +120,8 @@ def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, profiled, backbon
 
 
 @pytest.mark.parametrize("model", NEW_MODELS)
-def test_every_model_trains_and_its_checkpoint_scores_identically(tmp_path, profiled, model):
-    copy_dataset(profiled, tmp_path / "dataset")
+def test_every_model_trains_and_its_checkpoint_scores_identically(tmp_path, ml100k_profiles, model):
+    copy_dataset(ml100k_profiles, tmp_path / "dataset")
     result = run_recbole_darec(model, "ml-100k", config_dict=base_config(tmp_path))
     assert all(math.isfinite(v) for v in np.ravel(list(result["train_loss"].values())))
     assert result["test_result"]["recall@20"] > 0

@@ -4,7 +4,6 @@ import json
 import logging
 import os
 import pickle
-import sys
 
 import numpy as np
 import pytest

@@ -49,8 +49,8 @@ def test_malicious_pickle_checkpoint_is_refused_without_running(tmp_path):
     assert not marker.exists()
 
 
-def test_truncated_and_foreign_checkpoints_are_clear_errors(tmp_path, profiled_dir):
-    copy_dataset(profiled_dir, tmp_path / "dataset")
+def test_truncated_and_foreign_checkpoints_are_clear_errors(tmp_path, ml100k_profiles):
+    copy_dataset(ml100k_profiles, tmp_path / "dataset")
     result = run_recbole_darec("LightGCN", "ml-100k", config_dict=base_config(tmp_path))
     data = open(result["model_file"], "rb").read()
     truncated = tmp_path / "truncated.pth"
@@ -69,14 +69,9 @@ def test_truncated_and_foreign_checkpoints_are_clear_errors(tmp_path, profiled_d
         load_checkpoint(tmp_path / "missing.pth")
 
 
-@pytest.fixture(scope="module")
-def profiled_dir(ml100k_profiles):
-    return ml100k_profiles
-
-
 # ---------------------------------------------------------------- resume and determinism
-def test_killed_run_resumes_to_the_same_metrics(tmp_path, profiled_dir):
-    copy_dataset(profiled_dir, tmp_path / "dataset")
+def test_killed_run_resumes_to_the_same_metrics(tmp_path, ml100k_profiles):
+    copy_dataset(ml100k_profiles, tmp_path / "dataset")
     common = ["--model=DaRecLightGCN", "--dataset=ml-100k", "--epochs=5", "--show_progress=False",
               f"--data_path={tmp_path / 'dataset'}", "--state=INFO"]
     full = cli(*common, f"--checkpoint_dir={tmp_path / 'full'}")
@@ -103,8 +98,8 @@ def test_killed_run_resumes_to_the_same_metrics(tmp_path, profiled_dir):
     assert parse_test_result(out) == parse_test_result(full_out)
 
 
-def test_sigterm_stops_with_a_resume_hint(tmp_path, profiled_dir):
-    copy_dataset(profiled_dir, tmp_path / "dataset")
+def test_sigterm_stops_with_a_resume_hint(tmp_path, ml100k_profiles):
+    copy_dataset(ml100k_profiles, tmp_path / "dataset")
     run = cli("--model=DaRecLightGCN", "--dataset=ml-100k", "--epochs=50", "--show_progress=False",
               f"--data_path={tmp_path / 'dataset'}", f"--checkpoint_dir={tmp_path / 'saved'}")
     deadline = time.time() + 300
@@ -115,8 +110,8 @@ def test_sigterm_stops_with_a_resume_hint(tmp_path, profiled_dir):
     assert run.returncode == 130 and "--resume=latest" in err
 
 
-def test_same_seed_gives_identical_metrics(tmp_path, profiled_dir):
-    copy_dataset(profiled_dir, tmp_path / "dataset")
+def test_same_seed_gives_identical_metrics(tmp_path, ml100k_profiles):
+    copy_dataset(ml100k_profiles, tmp_path / "dataset")
     first = run_recbole_darec("DaRecLightGCN", "ml-100k", config_dict=base_config(tmp_path, epochs=2))
     second = run_recbole_darec("DaRecLightGCN", "ml-100k", config_dict=base_config(tmp_path, epochs=2))
     assert first["train_loss"] == second["train_loss"]
@@ -184,8 +179,8 @@ def test_unknown_backbone_is_a_clear_error(tmp_path):
 
 
 # ---------------------------------------------------------------- distributed
-def test_two_process_gloo_training_reports_metrics(tmp_path, profiled_dir):
-    copy_dataset(profiled_dir, tmp_path / "dataset")
+def test_two_process_gloo_training_reports_metrics(tmp_path, ml100k_profiles):
+    copy_dataset(ml100k_profiles, tmp_path / "dataset")
     run = cli("--model=DaRecLightGCN", "--dataset=ml-100k", "--epochs=1", "--nproc=2", "--port=29517",
               "--show_progress=False", f"--data_path={tmp_path / 'dataset'}", f"--checkpoint_dir={tmp_path / 'saved'}")
     out, err = run.communicate(timeout=600)
