@@ -10,8 +10,8 @@ from conftest import base_config, copy_dataset
 
 import recbole_darec  # noqa: F401
 from recbole_darec.config import Config, ConfigError
-from recbole_darec.model.losses import (center_alignment, cluster_means, orthogonality, similarity_structure,
-                                        uniformity)
+from recbole_darec.model.losses import (center_alignment, cluster_means, cosine_gram, orthogonality,
+                                        similarity_structure, uniformity)
 from recbole_darec.quick_start import load_data_and_model, run_recbole_darec
 from recbole_darec.utils import get_trainer
 
@@ -20,25 +20,49 @@ NEW_MODELS = ["SimGCL", "DaRecLightGCN", "DaRecSGL", "DaRecSimGCL", "RLMRecConLi
 
 
 # ---------------------------------------------------------------- losses
+def unit(x):
+    return torch.nn.functional.normalize(x, dim=-1)
+
+
 def test_orthogonality_is_zero_for_orthogonal_and_one_for_parallel_pairs():
     a = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
-    assert orthogonality(a, torch.tensor([[0.0, 3.0], [-1.0, 0.0]])).item() == pytest.approx(0.0)
-    assert orthogonality(a, 5 * a).item() == pytest.approx(1.0)
-    assert orthogonality(a, -a).item() == pytest.approx(1.0)
+    assert orthogonality(unit(a), unit(torch.tensor([[0.0, 3.0], [-1.0, 0.0]]))).item() == pytest.approx(0.0)
+    assert orthogonality(unit(a), unit(5 * a)).item() == pytest.approx(1.0)
+    assert orthogonality(unit(a), unit(-a)).item() == pytest.approx(1.0)
 
 
 def test_uniformity_is_lower_for_spread_rows_than_collapsed_ones():
     spread = torch.eye(8)
     collapsed = torch.ones(8, 8) + 0.01 * torch.randn(8, 8, generator=torch.Generator().manual_seed(0))
-    assert uniformity(spread).item() < uniformity(collapsed).item()
-    assert uniformity(spread).item() == pytest.approx(-4.0)  # all pairs at squared distance 2: log(e^-4)
+    assert uniformity(cosine_gram(spread)).item() < uniformity(cosine_gram(collapsed)).item()
+    assert uniformity(cosine_gram(spread)).item() == pytest.approx(-4.0)  # all pairs at squared distance 2
+    assert uniformity(cosine_gram(collapsed)).item() == pytest.approx(0.0, abs=1e-3)
+
+
+def test_uniformity_matches_the_pairwise_definition():
+    x = torch.randn(12, 5, generator=torch.Generator().manual_seed(7))
+    by_pairs = torch.pdist(unit(x)).pow(2).mul(-2).exp().mean().log()
+    assert uniformity(cosine_gram(x)).item() == pytest.approx(by_pairs.item(), abs=1e-5)
 
 
 def test_global_loss_is_zero_for_identical_similarity_structure():
     x = torch.randn(10, 4, generator=torch.Generator().manual_seed(1))
     rotation, _ = torch.linalg.qr(torch.randn(4, 4, generator=torch.Generator().manual_seed(2)))
-    assert similarity_structure(x, 3 * x @ rotation).item() == pytest.approx(0.0, abs=1e-6)
-    assert similarity_structure(x, torch.randn(10, 4, generator=torch.Generator().manual_seed(3))).item() > 0.05
+    assert similarity_structure(cosine_gram(x), cosine_gram(3 * x @ rotation)).item() == pytest.approx(0.0, abs=1e-6)
+    other = torch.randn(10, 4, generator=torch.Generator().manual_seed(3))
+    assert similarity_structure(cosine_gram(x), cosine_gram(other)).item() > 0.05
+
+
+def test_pairwise_terms_give_one_value_per_leading_set():
+    x = torch.randn(3, 2, 6, 4, generator=torch.Generator().manual_seed(8))
+    y = torch.randn(3, 2, 6, 4, generator=torch.Generator().manual_seed(9))
+    batched = [orthogonality(unit(x), unit(y)), uniformity(cosine_gram(x)),
+               similarity_structure(cosine_gram(x), cosine_gram(y))]
+    singles = [[orthogonality(unit(x[i, j]), unit(y[i, j])), uniformity(cosine_gram(x[i, j])),
+                similarity_structure(cosine_gram(x[i, j]), cosine_gram(y[i, j]))] for i in range(3) for j in range(2)]
+    for term, values in enumerate(batched):
+        assert values.shape == (3, 2)
+        assert torch.allclose(values.flatten(), torch.stack([s[term] for s in singles]), atol=1e-6)
 
 
 def test_local_loss_is_zero_when_matched_centers_coincide():
@@ -46,6 +70,20 @@ def test_local_loss_is_zero_when_matched_centers_coincide():
     assert center_alignment(centers, 2 * centers, "mse").item() == pytest.approx(0.0, abs=1e-6)
     assert center_alignment(centers, centers.flip(0), "mse").item() > 0.1
     assert center_alignment(torch.eye(4), torch.eye(4), "infonce", 0.05).item() < 1e-6
+
+
+@pytest.mark.parametrize("kind", ["mse", "infonce"])
+def test_center_loss_ignores_absent_centers(kind):
+    a = torch.randn(6, 4, generator=torch.Generator().manual_seed(10))
+    b = torch.randn(6, 4, generator=torch.Generator().manual_seed(11))
+    present = torch.tensor([True, False, True, True, False, True])
+    masked = center_alignment(a, b, kind, 0.2, present)
+    assert masked.item() == pytest.approx(center_alignment(a[present], b[present], kind, 0.2).item(), abs=1e-5)
+    one_left = torch.tensor([True] + [False] * 5)
+    assert center_alignment(a, b, kind, 0.2, one_left).item() == 0.0  # fewer than two centers: no term
+    b.requires_grad_(True)
+    center_alignment(a, b, kind, 0.2, present).backward()
+    assert torch.isfinite(b.grad).all() and b.grad[~present].abs().sum() == 0
 
 
 def test_cluster_means_torch_backend():
@@ -86,6 +124,31 @@ def test_gradients_reach_every_head_and_terms_are_finite(tmp_path, ml100k_profil
     for name, param in model.alignment.named_parameters():
         assert param.grad is not None and param.grad.abs().sum() > 0, name
     assert model.user_embedding.weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("matching", ["joint", "hungarian"])
+def test_kmeans_refits_start_from_the_previous_centers(tmp_path, ml100k_profiles, matching):
+    config, _, model, _, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_center_matching=matching)
+    alignment = model.alignment
+    with torch.no_grad():
+        user_all, item_all = model.forward()
+    alignment._refit_centers(0, user_all, model.user_profile)  # step 0: k-means++
+    first = alignment.centers_cf.clone()
+    alignment.step += 1
+    alignment._refit_centers(0, user_all, model.user_profile)  # same nodes, warm start: identities persist
+    assert torch.equal(torch.cdist(alignment.centers_cf[0], first[0]).argmin(dim=1), torch.arange(16))
+    alignment.centers_cf[0, 0] = 100.0  # a center no row is near: its cluster empties, so k-means++ starts afresh
+    alignment.step += 1
+    alignment._refit_centers(0, user_all, model.user_profile)
+    assert torch.isfinite(alignment.centers_cf).all() and alignment.centers_cf[0].abs().max() < 10
+
+
+def test_a_batch_with_one_user_adds_no_terms(tmp_path, ml100k_profiles):
+    config, _, model, _, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN")
+    user_all, item_all = model.forward()
+    one = torch.tensor([5, 5])
+    assert model.alignment.loss(one, torch.tensor([3, 4]), torch.tensor([7, 8]), user_all, item_all,
+                                model.user_profile, model.item_profile) == {}
 
 
 def test_each_weight_switches_its_own_term(tmp_path, ml100k_profiles):

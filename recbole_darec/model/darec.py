@@ -9,15 +9,17 @@ globally through similarity structure (L_glo) and locally through preference cen
 Our reconstruction (no code is public; each choice is configurable):
 * heads: linear maps or RLMRec-projector-shaped MLPs (d_in -> (d_in+d)/2 -> LeakyReLU -> d),
   chosen per side (``darec_cf_head``, ``darec_llm_head``); d = the backbone's embedding size;
-* every term is computed on at most ``darec_row_sample`` of the batch's unique users and,
-  separately, of its unique (positive and negative) items: a stochastic estimate of the
-  batch's terms that keeps DaRec's cost a small fraction of the backbone's
-  (docs/results/cost.md);
+* every term is computed on n = min(``darec_row_sample``, unique users, unique items) of the
+  batch's unique users and as many of its unique (positive and negative) items: a stochastic
+  estimate of the batch's terms. Equal counts let users and items share one batched
+  computation per term, which keeps DaRec's cost a small fraction of the backbone's
+  (docs/results/cost.md). Every term is summed over the user and the item side;
 * L_glo: mean squared difference of cosine-similarity matrices of the shared parts;
-* L_loc: K-means (scipy's ``kmeans2``, k-means++) fitted every
-  ``darec_cluster_interval`` steps on at most ``darec_cluster_sample`` nodes; batch rows
-  are assigned to the nearest stored center and the batch's per-cluster means of each
-  side are pulled together (``darec_center_loss``: mse or infonce).
+* L_loc: K-means (scipy's ``kmeans2``) on the normalised shared parts of at most
+  ``darec_cluster_sample`` nodes, refitted every ``darec_cluster_interval`` steps and warm-started
+  from the previous centers (k-means++ on the first fit); batch rows are assigned to the
+  nearest stored center and the batch's per-cluster means of each side's normalised shared
+  rows are pulled together (``darec_center_loss``: mse or infonce).
   ``darec_center_matching: joint`` clusters the concatenated, normalised shared parts of
   both sides, so both sides' centers come from the same assignment; ``hungarian``
   clusters each side alone and matches centers by maximum cosine (linear_sum_assignment).
@@ -26,7 +28,7 @@ Our reconstruction (no code is public; each choice is configurable):
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy.cluster.vq import kmeans2
+from scipy.cluster.vq import ClusterError, kmeans2
 from scipy.optimize import linear_sum_assignment
 from torch import nn
 
@@ -89,108 +91,112 @@ class DaRecAlignment(ProfileAlignment):
         self.llm_heads = DisentangledHeads(llm_dim, cf_dim, heads["llm"])
         self.register_buffer("step", torch.zeros((), dtype=torch.long))
         width = 2 * cf_dim if self.matching == "joint" else cf_dim
-        for side in ("user", "item"):
-            # joint: [K, 2d] centers of concatenated shared parts; hungarian: per-side [K, d] and a matching.
-            self.register_buffer(f"{side}_centers_cf", torch.zeros(self.n_clusters, width))
-            self.register_buffer(f"{side}_centers_llm", torch.zeros(self.n_clusters, width))
-            self.register_buffer(f"{side}_match", torch.arange(self.n_clusters))
+        # Index 0: users, 1: items. joint: [K, 2d] centers of the concatenated shared parts, the
+        # same on both sides; hungarian: each side's own [K, d] centers and the matching of LLM to CF.
+        self.register_buffer("centers_cf", torch.zeros(2, self.n_clusters, width))
+        self.register_buffer("centers_llm", torch.zeros(2, self.n_clusters, width))
+        self.register_buffer("match", torch.arange(self.n_clusters).repeat(2, 1))
 
     def _generator(self, salt):
         """A random stream per step and purpose, independent of torch's global one (resume-safe)."""
         return torch.Generator().manual_seed(self.seed * 1_000_003 + int(self.step) * 7 + salt)
 
-    def _sample(self, n, limit, salt):
-        if n <= limit:
-            return None
-        return torch.randperm(n, generator=self._generator(salt))[:limit]
+    @staticmethod
+    def _sample(rows, size, generator):
+        if len(rows) <= size:
+            return rows
+        return rows[torch.randperm(len(rows), generator=generator)[:size].to(rows.device)]
 
     @staticmethod
-    def _joint(cf_sh, llm_sh):
-        return torch.cat([F.normalize(cf_sh, dim=1), F.normalize(llm_sh, dim=1)], dim=1)
+    def _unique(ids, n_ids):
+        """The distinct ids of a batch, through a presence mask (cheaper than sorting them)."""
+        present = torch.zeros(n_ids, dtype=torch.bool, device=ids.device)
+        present[ids] = True
+        return present.nonzero().squeeze(1)
 
     @torch.no_grad()
     def _refit_centers(self, side, cf_all, llm_all):
-        """K-means on a bounded node sample of the shared parts of one side (users or items)."""
-        index = self._sample(len(cf_all) - 1, self.cluster_sample, salt=11)
-        index = (torch.arange(len(cf_all) - 1) if index is None else index) + 1  # skip RecBole's [PAD] row 0
-        index = index.to(cf_all.device)
-        cf_sh, _ = self.cf_heads(cf_all[index])
-        llm_sh, _ = self.llm_heads(llm_all[index])
+        """K-means on a bounded node sample of the shared parts of one side (0: users, 1: items).
+
+        Incremental: each refit starts from the previous centers (k-means++ on the first fit,
+        or when a cluster has emptied), so cluster identities persist between refits.
+        """
+        nodes = self._sample(torch.arange(1, len(cf_all)), self.cluster_sample, self._generator(11 + side))
+        nodes = nodes.to(cf_all.device)  # row 0 is RecBole's [PAD]
+        cf_sh = F.normalize(self.cf_heads(cf_all[nodes])[0], dim=1)
+        llm_sh = F.normalize(self.llm_heads(llm_all[nodes])[0], dim=1)
         rng = np.random.default_rng(self.seed + int(self.step))
 
-        def fit(x):
-            centers, _ = kmeans2(x.detach().cpu().double().numpy(), self.n_clusters, minit="++", seed=rng)
+        def fit(x, previous):
+            x, centers = x.cpu().double().numpy(), None
+            if int(self.step):
+                try:
+                    centers, _ = kmeans2(x, previous.cpu().double().numpy(), minit="matrix", missing="raise")
+                except ClusterError:  # a cluster emptied: start afresh
+                    pass
+            if centers is None:
+                centers, _ = kmeans2(x, self.n_clusters, minit="++", seed=rng)
             return torch.as_tensor(centers, dtype=torch.float32, device=cf_all.device)
 
         if self.matching == "joint":
-            centers = fit(self._joint(cf_sh, llm_sh))
-            getattr(self, f"{side}_centers_cf").copy_(centers)
-            getattr(self, f"{side}_centers_llm").copy_(centers)
+            self.centers_cf[side] = self.centers_llm[side] = fit(torch.cat([cf_sh, llm_sh], dim=1), self.centers_cf[side])
             return
-        cf_centers = fit(F.normalize(cf_sh, dim=1))
-        llm_centers = fit(F.normalize(llm_sh, dim=1))
-        similarity = (F.normalize(cf_centers, dim=1) @ F.normalize(llm_centers, dim=1).T).cpu().numpy()
-        _, match = linear_sum_assignment(-similarity)
-        getattr(self, f"{side}_centers_cf").copy_(cf_centers)
-        getattr(self, f"{side}_centers_llm").copy_(llm_centers)
-        getattr(self, f"{side}_match").copy_(torch.as_tensor(match))
+        self.centers_cf[side] = fit(cf_sh, self.centers_cf[side])
+        self.centers_llm[side] = fit(llm_sh, self.centers_llm[side])
+        similarity = F.normalize(self.centers_cf[side], dim=1) @ F.normalize(self.centers_llm[side], dim=1).T
+        self.match[side] = torch.as_tensor(linear_sum_assignment(-similarity.cpu().numpy())[1])
 
-    def _assign(self, x, centers):
-        return torch.cdist(x.detach(), centers).argmin(dim=1)
-
-    def local_loss(self, side, cf_sh, llm_sh):
-        """L_loc for one side's batch rows, from the stored centers' assignments."""
+    def local_loss(self, cf_unit, llm_unit):
+        """L_loc summed over users and items: batch rows (unit shared parts, [2, n, d]) go to their
+        nearest stored centers, and each side's per-cluster means of the CF and LLM rows are pulled together."""
         if self.matching == "joint":
-            cluster = self._assign(self._joint(cf_sh, llm_sh), getattr(self, f"{side}_centers_cf"))
-            cf_cluster, llm_cluster = cluster, cluster
+            cf_cluster = llm_cluster = self._nearest(torch.cat([cf_unit, llm_unit], dim=-1).detach(), self.centers_cf)
         else:
-            cf_cluster = self._assign(F.normalize(cf_sh, dim=1), getattr(self, f"{side}_centers_cf"))
+            cf_cluster = self._nearest(cf_unit.detach(), self.centers_cf)
             # relabel LLM clusters with the CF cluster they are matched to
-            inverse = torch.argsort(getattr(self, f"{side}_match"))
-            llm_cluster = inverse[self._assign(F.normalize(llm_sh, dim=1), getattr(self, f"{side}_centers_llm"))]
-        cf_centers, cf_counts = cluster_means(cf_sh, cf_cluster, self.n_clusters, self.scatter_backend)
-        llm_centers, llm_counts = cluster_means(llm_sh, llm_cluster, self.n_clusters, self.scatter_backend)
-        present = (cf_counts > 0) & (llm_counts > 0)
-        if present.sum() < 2:
-            return cf_sh.new_zeros(())
-        return center_alignment(cf_centers[present], llm_centers[present], self.center_loss, self.temperature)
+            llm_cluster = torch.argsort(self.match, dim=1).gather(1, self._nearest(llm_unit.detach(), self.centers_llm))
+        # One reduction for all four groupings: (CF, LLM) x (users, items), K clusters each.
+        k = self.n_clusters
+        group = torch.stack([cf_cluster, llm_cluster]) + torch.arange(0, 4 * k, k, device=cf_unit.device).view(2, 2, 1)
+        means, counts = cluster_means(torch.stack([cf_unit, llm_unit]).flatten(0, 2), group.flatten(), 4 * k,
+                                      self.scatter_backend)
+        means, counts = means.view(2, 2, k, -1), counts.view(2, 2, k)
+        present = (counts[0] > 0) & (counts[1] > 0)
+        return center_alignment(means[0], means[1], self.center_loss, self.temperature, present).sum()
 
-    def _rows(self, side, rows):
-        """At most ``darec_row_sample`` of the batch's unique rows, drawn from a per-step stream."""
-        sample = self._sample(len(rows), self.row_sample, salt=3 if side == "user" else 5)
-        return rows if sample is None else rows[sample.to(rows.device)]
-
-    def side_terms(self, side, cf_sh, cf_sp, llm_sh, llm_sp):
-        """The pairwise terms, within users or within items."""
-        terms = {}
-        if self.weights["uni"]:
-            terms["uni"] = uniformity(cf_sp) + uniformity(llm_sp)
-        if self.weights["glo"]:
-            terms["glo"] = similarity_structure(cf_sh, llm_sh)
-        if self.weights["loc"]:
-            terms["loc"] = self.local_loss(side, cf_sh, llm_sh)
-        return terms
+    @staticmethod
+    def _nearest(x, centers):
+        """Index of the nearest center of each row: argmin ||c||^2 - 2 x.c, one batched matmul."""
+        return (centers.pow(2).sum(dim=-1).unsqueeze(-2) - 2 * x @ centers.transpose(-1, -2)).argmin(dim=-1)
 
     def loss(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
         if not any(self.weights.values()):
             return {}
         if self.weights["loc"] and int(self.step) % self.interval == 0:
-            self._refit_centers("user", user_all, user_profile)
-            self._refit_centers("item", item_all, item_profile)
-        users = self._rows("user", torch.unique(users))
-        items = self._rows("item", torch.unique(torch.cat([pos_items, neg_items])))
+            self._refit_centers(0, user_all, user_profile)
+            self._refit_centers(1, item_all, item_profile)
+        # As many users as items, so both sides stack into one batched computation per term.
+        users, items = self._unique(users, len(user_all)), self._unique(torch.cat([pos_items, neg_items]), len(item_all))
+        n = min(self.row_sample, len(users), len(items))
+        generator = self._generator(3)
+        users, items = self._sample(users, n, generator), self._sample(items, n, generator)
         self.step += 1
-        # One pass of each side's heads over the sampled users and items together.
+        if n < 2:  # a one-row batch has no pairs to compare
+            return {}
         cf_sh, cf_sp = self.cf_heads(torch.cat([user_all[users], item_all[items]]))
         llm_sh, llm_sp = self.llm_heads(torch.cat([user_profile[users], item_profile[items]]))
+        # Normalised once, [part (CF/LLM shared, CF/LLM specific), side (users/items), n, d].
+        units = F.normalize(torch.stack([cf_sh, llm_sh, cf_sp, llm_sp]).view(4, 2, n, -1), dim=-1)
+        grams = units @ units.transpose(-1, -2) if self.weights["uni"] or self.weights["glo"] else None
         terms = {}
-        if self.weights["or"]:  # row-wise, so users and items are taken together
-            terms["or"] = orthogonality(cf_sp, cf_sh) + orthogonality(llm_sp, llm_sh)
-        split = [len(users), len(items)]
-        parts = [x.split(split) for x in (cf_sh, cf_sp, llm_sh, llm_sp)]
-        user_terms = self.side_terms("user", *(p[0] for p in parts))
-        item_terms = self.side_terms("item", *(p[1] for p in parts))
-        terms.update({name: user_terms[name] + item_terms[name] for name in user_terms})
+        if self.weights["or"]:
+            terms["or"] = orthogonality(units[2:], units[:2]).sum()
+        if self.weights["uni"]:
+            terms["uni"] = uniformity(grams[2:]).sum()
+        if self.weights["glo"]:
+            terms["glo"] = similarity_structure(grams[0], grams[1]).sum()
+        if self.weights["loc"]:
+            terms["loc"] = self.local_loss(units[0], units[1])
         return {f"darec_{name}": self.weights[name] * value for name, value in terms.items()}
 
 

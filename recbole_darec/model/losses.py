@@ -1,4 +1,6 @@
-"""Loss functions shared by SimGCL, RLMRec and DaRec, each on the rows it is given."""
+"""Loss functions shared by SimGCL, RLMRec and DaRec."""
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -10,34 +12,59 @@ def info_nce(anchors, positives, temperature):
     return F.cross_entropy(logits, torch.arange(len(anchors), device=anchors.device))
 
 
+def cosine_gram(x):
+    """Cosine-similarity matrices of the rows of ``x`` ([..., n, d] -> [..., n, n])."""
+    x = F.normalize(x, dim=-1)
+    return x @ x.transpose(-1, -2)
+
+
+# DaRec's pairwise terms take unit rows or Gram matrices of unit rows, so that a model can
+# normalise all its representations once and share one batched Gram computation among them.
+# Leading dimensions are independent sets of rows, one value each.
+
 def orthogonality(specific, shared):
-    """mean_i cos(specific_i, shared_i)^2: 0 for orthogonal pairs, 1 for parallel ones (DaRec's L_or)."""
-    return F.cosine_similarity(specific, shared, dim=1).pow(2).mean()
+    """mean_i cos(specific_i, shared_i)^2 of unit rows [..., n, d]: 0 for orthogonal pairs, 1 for parallel (L_or)."""
+    return (specific * shared).sum(dim=-1).pow(2).mean(dim=-1)
 
 
-def uniformity(x, t=2.0):
-    """log mean_{i<j} exp(-t ||x_i - x_j||^2) over l2-normalised rows (Wang & Isola); lower = more spread."""
-    return torch.pdist(F.normalize(x, dim=1), p=2).pow(2).mul(-t).exp().mean().log()
+def uniformity(gram, t=2.0):
+    """log mean_{i != j} exp(-t ||x_i - x_j||^2) from the Gram matrix [..., n, n] (n >= 2) of unit rows.
+
+    Wang & Isola's uniformity, lower = more spread; for unit rows ||x_i - x_j||^2 = 2 - 2 x_i.x_j.
+    The exponent lies in [-4t, 0], so exp needs no max-shift.
+    """
+    n = gram.shape[-1]
+    diagonal = torch.eye(n, dtype=torch.bool, device=gram.device)
+    pair_terms = (2 * t * gram - 2 * t).masked_fill(diagonal, -math.inf).exp()
+    return pair_terms.sum(dim=(-1, -2)).div(n * (n - 1)).log()
 
 
-def similarity_structure(a, b):
-    """Mean squared difference of the two sides' cosine-similarity matrices (DaRec's L_glo, our choice of form)."""
-    sa = F.normalize(a, dim=1)
-    sb = F.normalize(b, dim=1)
-    return (sa @ sa.T - sb @ sb.T).pow(2).mean()
+def similarity_structure(gram_a, gram_b):
+    """Mean squared difference of two sides' cosine-similarity matrices (DaRec's L_glo, our choice of form)."""
+    return (gram_a - gram_b).pow(2).mean(dim=(-1, -2))
 
 
-def center_alignment(centers_a, centers_b, kind="mse", temperature=0.2):
+def center_alignment(centers_a, centers_b, kind="mse", temperature=0.2, present=None):
     """Pull matched preference centers together (DaRec's L_loc; the form is our choice).
 
     ``mse``: mean squared distance of the l2-normalised centers; ``infonce``: center-level
-    InfoNCE where center k of one side must pick center k of the other.
+    InfoNCE where center k of one side must pick center k of the other. Centers are
+    [..., K, d] (leading dimensions: independent sets, one value each); ``present`` [..., K]
+    marks the centers that take part (default: all); a set with fewer than two gives 0.
     """
+    if present is None:
+        present = torch.ones(centers_a.shape[:-1], dtype=torch.bool, device=centers_a.device)
+    a, b = F.normalize(centers_a, dim=-1), F.normalize(centers_b, dim=-1)
     if kind == "mse":
-        return (F.normalize(centers_a, dim=1) - F.normalize(centers_b, dim=1)).pow(2).sum(dim=1).mean()
-    if kind == "infonce":
-        return info_nce(centers_a, centers_b, temperature)
-    raise ValueError(f"unknown center loss '{kind}'")
+        per_center = (a - b).pow(2).sum(dim=-1)
+    elif kind == "infonce":
+        logits = (a @ b.transpose(-1, -2) / temperature).masked_fill(~present.unsqueeze(-2), -math.inf)
+        per_center = -torch.diagonal(logits.log_softmax(dim=-1), dim1=-2, dim2=-1)
+    else:
+        raise ValueError(f"unknown center loss '{kind}'")
+    per_center = torch.where(present, per_center, torch.zeros_like(per_center))
+    count = present.sum(dim=-1)
+    return torch.where(count >= 2, per_center.sum(dim=-1) / count.clamp(min=1), torch.zeros_like(count, dtype=a.dtype))
 
 
 def cluster_means(x, index, n_clusters, backend="auto"):
