@@ -7,8 +7,8 @@ Writes ``results.csv`` (one row per model and seed: every test and validation me
 best epoch, epochs run, seconds per training epoch, evaluation seconds, peak memory,
 status and error), ``results.md`` (mean ± std, best marked, gain over the first model
 and a paired t-test over seeds) and ``results.png``. Each run is a separate process, so
-one crash is recorded as a failed row and the others go on. Rerunning with the same
-``--out`` skips (model, seed) pairs that already finished.
+one crash is recorded as a failed row and the others go on; ``--jobs=N`` runs N at once.
+Rerunning with the same ``--out`` skips (model, seed) pairs that already finished.
 """
 
 import argparse
@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from recbole_darec.leaderboard import plot, render_markdown, summarize
 
@@ -111,6 +112,9 @@ def main(argv=None):
     parser.add_argument("--seeds", default="3")
     parser.add_argument("--config_files", default=None)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="runs at once (each a process; set threads so that jobs x threads <= cores, and "
+                             "compare costs only between runs made with the same --jobs)")
     parser.add_argument("--main_metric", default=None, help="defaults to the config's valid_metric, lower-cased")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
@@ -126,15 +130,21 @@ def main(argv=None):
     overrides = [a for a in unknown if a.startswith("--") and "=" in a]
     csv_path = os.path.join(out, "results.csv")
     rows = read_rows(csv_path)
+    pending = []
     for model in models:
         for seed in seeds_from(args.seeds):
             if any(r["model"] == model and r["seed"] == seed and r["status"] == "ok" for r in rows):
                 print(f"{model} seed {seed}: done earlier, kept")
-                continue
-            row = run_one(model, args.dataset, seed, args.config_files, overrides, out)
-            rows = [r for r in rows if not (r["model"] == model and r["seed"] == seed)] + [row]
+            else:
+                pending.append((model, seed))
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each run is its own process
+        futures = [pool.submit(run_one, model, args.dataset, seed, args.config_files, overrides, out)
+                   for model, seed in pending]
+        for future in as_completed(futures):
+            row = future.result()
+            rows = [r for r in rows if not (r["model"] == row["model"] and r["seed"] == row["seed"])] + [row]
             write_rows(csv_path, rows)
-            print(f"{model} seed {seed}: {row['status']} {row.get('error', '')}".rstrip(), flush=True)
+            print(f"{row['model']} seed {row['seed']}: {row['status']} {row.get('error', '')}".rstrip(), flush=True)
     wanted = [r for r in rows if r["model"] in models and r["seed"] in seeds_from(args.seeds)]
     test_metrics = sorted({k for r in wanted for k in r if k.startswith("test_")},
                           key=lambda k: (k.split("@")[0], int(k.split("@")[1]) if "@" in k else 0))

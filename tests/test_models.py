@@ -48,9 +48,11 @@ def test_uniformity_matches_the_pairwise_definition():
 def test_global_loss_is_zero_for_identical_similarity_structure():
     x = torch.randn(10, 4, generator=torch.Generator().manual_seed(1))
     rotation, _ = torch.linalg.qr(torch.randn(4, 4, generator=torch.Generator().manual_seed(2)))
-    assert similarity_structure(cosine_gram(x), cosine_gram(3 * x @ rotation)).item() == pytest.approx(0.0, abs=1e-6)
     other = torch.randn(10, 4, generator=torch.Generator().manual_seed(3))
-    assert similarity_structure(cosine_gram(x), cosine_gram(other)).item() > 0.05
+    for kind in ("mse", "kl"):
+        same = similarity_structure(cosine_gram(x), cosine_gram(3 * x @ rotation), kind, 0.2)
+        assert same.item() == pytest.approx(0.0, abs=1e-5)
+        assert similarity_structure(cosine_gram(x), cosine_gram(other), kind, 0.2).item() > 0.05
 
 
 def test_pairwise_terms_give_one_value_per_leading_set():
@@ -113,16 +115,18 @@ def build(tmp_path, ml100k_profiles, model, **overrides):
     return config, *_build(config)
 
 
-@pytest.mark.parametrize("matching", ["joint", "hungarian"])
-def test_gradients_reach_every_head_and_terms_are_finite(tmp_path, ml100k_profiles, matching):
+@pytest.mark.parametrize("matching, center_loss, global_loss", [("joint", "mse", "mse"), ("hungarian", "infonce", "kl")])
+def test_gradients_reach_every_head_and_terms_are_finite(tmp_path, ml100k_profiles, matching, center_loss,
+                                                         global_loss):
     config, _, model, train, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_center_matching=matching,
+                                          darec_center_loss=center_loss, darec_global_loss=global_loss,
                                           darec_llm_head="mlp", darec_cf_head="mlp")
     model.train()
     losses = model.calculate_loss(next(iter(train)))
     assert len(losses) == 5 and all(torch.isfinite(x) for x in losses)
     sum(losses).backward()
     for name, param in model.alignment.named_parameters():
-        assert param.grad is not None and param.grad.abs().sum() > 0, name
+        assert param.grad is not None and param.grad.abs().sum() > 0 and torch.isfinite(param.grad).all(), name
     assert model.user_embedding.weight.grad.abs().sum() > 0
 
 
@@ -163,6 +167,8 @@ def test_each_weight_switches_its_own_term(tmp_path, ml100k_profiles):
     ("darec_glo_weight", -1, "darec_glo_weight"),
     ("darec_n_clusters", 5000, "exceeds"),
     ("darec_center_matching", "greedy", "darec_center_matching"),
+    ("darec_global_loss", "cosine", "darec_global_loss"),
+    ("darec_global_temperature", 0, "darec_global_temperature"),
     ("rlmrec_temperature", 0, "rlmrec_temperature"),
 ])
 def test_out_of_range_model_settings_are_clear_errors(tmp_path, ml100k_profiles, key, value, message):

@@ -14,7 +14,9 @@ Our reconstruction (no code is public; each choice is configurable):
   estimate of the batch's terms. Equal counts let users and items share one batched
   computation per term, which keeps DaRec's cost a small fraction of the backbone's
   (docs/results/cost.md). Every term is summed over the user and the item side;
-* L_glo: mean squared difference of cosine-similarity matrices of the shared parts;
+* L_glo: how far the cosine-similarity matrices of the two sides' shared parts are apart:
+  their mean squared difference, or the KL divergence of each row's softmax neighbour
+  distribution of the CF side from the LLM side's (``darec_global_loss``: mse | kl);
 * L_loc: K-means (scipy's ``kmeans2``) on the normalised shared parts of at most
   ``darec_cluster_sample`` nodes, refitted every ``darec_cluster_interval`` steps and warm-started
   from the previous centers (k-means++ on the first fit); batch rows are assigned to the
@@ -82,6 +84,8 @@ class DaRecAlignment(ProfileAlignment):
         self.matching = check_value(config, "darec_center_matching", str, None, choices={"joint", "hungarian"})
         self.center_loss = check_value(config, "darec_center_loss", str, None, choices={"mse", "infonce"})
         self.temperature = check_value(config, "darec_center_temperature", float, 0.0, inclusive=False)
+        self.global_loss = check_value(config, "darec_global_loss", str, None, choices={"mse", "kl"})
+        self.global_temperature = check_value(config, "darec_global_temperature", float, 0.0, inclusive=False)
         self.scatter_backend = check_value(config, "darec_scatter_backend", str, None,
                                            choices={"auto", "torch", "torch_scatter"})
         heads = {side: check_value(config, f"darec_{side}_head", str, None, choices={"linear", "mlp"})
@@ -194,7 +198,7 @@ class DaRecAlignment(ProfileAlignment):
         if self.weights["uni"]:
             terms["uni"] = uniformity(grams[2:]).sum()
         if self.weights["glo"]:
-            terms["glo"] = similarity_structure(grams[0], grams[1]).sum()
+            terms["glo"] = similarity_structure(grams[0], grams[1], self.global_loss, self.global_temperature).sum()
         if self.weights["loc"]:
             terms["loc"] = self.local_loss(units[0], units[1])
         return {f"darec_{name}": self.weights[name] * value for name, value in terms.items()}

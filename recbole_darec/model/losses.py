@@ -39,9 +39,22 @@ def uniformity(gram, t=2.0):
     return pair_terms.sum(dim=(-1, -2)).div(n * (n - 1)).log()
 
 
-def similarity_structure(gram_a, gram_b):
-    """Mean squared difference of two sides' cosine-similarity matrices (DaRec's L_glo, our choice of form)."""
-    return (gram_a - gram_b).pow(2).mean(dim=(-1, -2))
+def similarity_structure(gram_a, gram_b, kind="mse", temperature=0.2):
+    """How far two sides' cosine-similarity matrices are apart (DaRec's L_glo; the form is our choice).
+
+    ``mse``: mean squared difference of all entries. ``kl``: mean over rows i of
+    KL(p_b(.|i) || p_a(.|i)), where p(j|i) = softmax_{j != i}(gram_ij / temperature): each row's
+    neighbour distribution on side a must follow side b's, which weighs close neighbours most.
+    """
+    if kind == "mse":
+        return (gram_a - gram_b).pow(2).mean(dim=(-1, -2))
+    if kind != "kl":
+        raise ValueError(f"unknown global loss '{kind}'")
+    diagonal = torch.eye(gram_a.shape[-1], dtype=torch.bool, device=gram_a.device)
+    # the diagonal is left out of the softmax, then zeroed so no -inf reaches the product or its gradient
+    log_a, log_b = ((g / temperature).masked_fill(diagonal, -math.inf).log_softmax(dim=-1).masked_fill(diagonal, 0.0)
+                    for g in (gram_a, gram_b))
+    return (log_b.exp() * (log_b - log_a)).sum(dim=-1).mean(dim=-1)
 
 
 def center_alignment(centers_a, centers_b, kind="mse", temperature=0.2, present=None):
