@@ -65,6 +65,9 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         self.valid_history = []  # (epoch, validation result) of each validation this process ran
         self.valid_seconds = 0.0
         self._epoch = None
+        # RecBole names checkpoints <model>-<time to the second>.pth: two runs started in the same
+        # second (compare --jobs, a sweep) would overwrite each other's best model. The pid separates them.
+        self.saved_model_file = f"{self.saved_model_file[:-len('.pth')]}-{os.getpid()}.pth"
         if not config["single_spec"]:
             # Only rank 0 writes checkpoints; every rank must read that file (names carry a timestamp).
             names = [self.saved_model_file]

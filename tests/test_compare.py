@@ -59,6 +59,9 @@ def test_compare_records_failures_and_resumes_without_retraining(tmp_path):
     markdown = (out / "results.md").read_text()
     assert "| LightGCN | 2 |" in markdown and "NoSuchModel" in markdown
 
+    # the two LightGCN runs started together: each kept its own best checkpoint
+    assert len([p for p in (out / "saved").glob("LightGCN-*.pth") if not p.name.endswith(".last.pth")]) == 2
+
     stamp = os.path.getmtime(out / "runs" / "LightGCN-seed2020.json")
     second = run_cli(*args)
     assert "LightGCN seed 2020: done earlier, kept" in second.stdout
