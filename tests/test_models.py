@@ -96,7 +96,7 @@ def test_cluster_means_torch_backend():
 
 
 def test_torch_and_torch_scatter_give_the_same_centers():
-    pytest.importorskip("torch_scatter", reason="optional extra: pip install -e '.[scatter]'")
+    pytest.importorskip("torch_scatter", reason="optional: pip install --no-build-isolation torch-scatter")
     x = torch.randn(200, 16, generator=torch.Generator().manual_seed(5))
     index = torch.randint(0, 7, (200,), generator=torch.Generator().manual_seed(6))
     a, ca = cluster_means(x, index, 9, backend="torch")
