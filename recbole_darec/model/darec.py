@@ -50,7 +50,6 @@ class DisentangledHeads(nn.Module):
 
     def __init__(self, in_dim, out_dim, kind):
         super().__init__()
-        self.out_dim = out_dim
         hidden = out_dim if kind == "linear" else (in_dim + out_dim) // 2
         self.first = nn.Linear(in_dim, 2 * hidden)
         self.second = None
@@ -70,6 +69,8 @@ class DisentangledHeads(nn.Module):
 
 
 class DaRecAlignment(ProfileAlignment):
+    """DaRec's heads and its four weighted terms on a sample of each batch's users and items."""
+
     def __init__(self, config, cf_dim, llm_dim, n_users, n_items):
         super().__init__()
         self.weights = {name: weight(config, f"darec_{name}_weight") for name in ("or", "uni", "glo", "loc")}
@@ -143,7 +144,8 @@ class DaRecAlignment(ProfileAlignment):
             return torch.as_tensor(centers, dtype=torch.float32, device=cf_all.device)
 
         if self.matching == "joint":
-            self.centers_cf[side] = self.centers_llm[side] = fit(torch.cat([cf_sh, llm_sh], dim=1), self.centers_cf[side])
+            joint = fit(torch.cat([cf_sh, llm_sh], dim=1), self.centers_cf[side])
+            self.centers_cf[side] = self.centers_llm[side] = joint
             return
         self.centers_cf[side] = fit(cf_sh, self.centers_cf[side])
         self.centers_llm[side] = fit(llm_sh, self.centers_llm[side])
@@ -180,7 +182,8 @@ class DaRecAlignment(ProfileAlignment):
             self._refit_centers(0, user_all, user_profile)
             self._refit_centers(1, item_all, item_profile)
         # As many users as items, so both sides stack into one batched computation per term.
-        users, items = self._unique(users, len(user_all)), self._unique(torch.cat([pos_items, neg_items]), len(item_all))
+        users = self._unique(users, len(user_all))
+        items = self._unique(torch.cat([pos_items, neg_items]), len(item_all))
         n = min(self.row_sample, len(users), len(items))
         generator = self._generator(3)
         users, items = self._sample(users, n, generator), self._sample(items, n, generator)
