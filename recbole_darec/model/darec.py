@@ -112,13 +112,6 @@ class DaRecAlignment(ProfileAlignment):
             return rows
         return rows[torch.randperm(len(rows), generator=generator)[:size].to(rows.device)]
 
-    @staticmethod
-    def _unique(ids, n_ids):
-        """The distinct ids of a batch, through a presence mask (cheaper than sorting them)."""
-        present = torch.zeros(n_ids, dtype=torch.bool, device=ids.device)
-        present[ids] = True
-        return present.nonzero().squeeze(1)
-
     @torch.no_grad()
     def _refit_centers(self, side, cf_all, llm_all):
         """K-means on a bounded node sample of the shared parts of one side (0: users, 1: items).
@@ -182,8 +175,7 @@ class DaRecAlignment(ProfileAlignment):
             self._refit_centers(0, user_all, user_profile)
             self._refit_centers(1, item_all, item_profile)
         # As many users as items, so both sides stack into one batched computation per term.
-        users = self._unique(users, len(user_all))
-        items = self._unique(torch.cat([pos_items, neg_items]), len(item_all))
+        users, items = torch.unique(users), torch.unique(torch.cat([pos_items, neg_items]))
         n = min(self.row_sample, len(users), len(items))
         generator = self._generator(3)
         users, items = self._sample(users, n, generator), self._sample(items, n, generator)
