@@ -112,14 +112,15 @@ def run(model, dataset, config_file_list=None, config_dict=None, saved=True, res
     return None if queue.empty() else queue.get()
 
 
-def load_data_and_model(model_file):
+def load_data_and_model(model_file, config_overrides=None):
     """Rebuild config, data and model from a checkpoint through the safe loader.
 
     Returns ``(config, model, dataset, train_data, valid_data, test_data)`` as RecBole's
-    function of the same name does.
+    function of the same name does. ``config_overrides`` change settings of the rebuilt config
+    (recbole_darec.evaluate uses it for evaluation settings).
     """
     checkpoint = load_checkpoint(model_file)
-    config = Config(config_dict=rebuild_config_dict(checkpoint))
+    config = Config(config_dict={**rebuild_config_dict(checkpoint), **(config_overrides or {})})
     prepare_dataset_files(config)
     init_logger(config)
     logging.getLogger().setLevel(logging.WARNING)

@@ -88,17 +88,43 @@ def test_dok_matrix_update_shim_matches_dict_semantics():
     assert dense[0, 1] == 1.0 and dense[3, 4] == 2.5 and dense.sum() == 3.5
 
 
-def test_checkpoint_reloads_safely_and_reproduces_test_metrics(tmp_path):
-    from recbole_darec import load_checkpoint, load_data_and_model, run_recbole_darec
+@pytest.fixture(scope="module")
+def trained_lightgcn(tmp_path_factory):
+    from recbole_darec import run_recbole_darec
+
+    return run_recbole_darec("LightGCN", "ml-100k", config_dict=base_config(tmp_path_factory.mktemp("run"), epochs=2))
+
+
+def test_checkpoint_reloads_safely_and_reproduces_test_metrics(trained_lightgcn):
+    from recbole_darec import load_checkpoint, load_data_and_model
     from recbole_darec.utils import get_trainer
 
-    result = run_recbole_darec("LightGCN", "ml-100k", config_dict=base_config(tmp_path, epochs=2))
+    result = trained_lightgcn
     checkpoint = load_checkpoint(result["model_file"])
     assert checkpoint["config"]["model"] == "LightGCN"
     config, model, _, _, _, test_data = load_data_and_model(result["model_file"])
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
     reloaded = trainer.evaluate(test_data, load_best_model=False)
     assert dict(reloaded) == dict(result["test_result"])
+
+
+def test_rescoring_a_checkpoint_under_another_test_masking(trained_lightgcn, tmp_path, capsys):
+    from recbole_darec.evaluate import main, rescore
+
+    model_file = trained_lightgcn["model_file"]
+    assert rescore(model_file, {}) == ("LightGCN", 2020, dict(trained_lightgcn["test_result"]))
+    # RecBole's default masks train + valid items; masking train only lets validation items take ranks
+    _, _, train_only = rescore(model_file, {"test_history": "train"})
+    assert train_only["recall@20"] < trained_lightgcn["test_result"]["recall@20"]
+    with pytest.raises(ConfigError, match="--learning_rate would change training"):
+        rescore(model_file, {"learning_rate": 0.1})
+    out = tmp_path / "rescored.csv"
+    assert main([os.path.dirname(model_file), "--test_history='train'", f"--out={out}"]) == 0
+    rows = out.read_text().splitlines()
+    assert len(rows) == 2 and rows[0].startswith("model,seed,file,test_recall@5")
+    assert f"{train_only['recall@20']}" in rows[1]
+    assert "LightGCN (1 checkpoints)" in capsys.readouterr().out
+    assert main([str(tmp_path / "nothing-here")]) == 2
 
 
 def test_readme_test_command_is_what_ci_runs():

@@ -5,13 +5,14 @@ import math
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from conftest import base_config, copy_dataset
 
 import recbole_darec  # noqa: F401
 from recbole_darec.config import Config, ConfigError
-from recbole_darec.model.losses import (center_alignment, cluster_means, cosine_gram, orthogonality,
-                                        similarity_structure, uniformity)
+from recbole_darec.model.losses import (center_alignment, cluster_means, cosine_gram, cross_alignment,
+                                        orthogonality, similarity_structure, uniformity)
 from recbole_darec.quick_start import load_data_and_model, run_recbole_darec
 from recbole_darec.utils import get_trainer
 
@@ -53,6 +54,23 @@ def test_global_loss_is_zero_for_identical_similarity_structure():
         same = similarity_structure(cosine_gram(x), cosine_gram(3 * x @ rotation), kind, 0.2)
         assert same.item() == pytest.approx(0.0, abs=1e-5)
         assert similarity_structure(cosine_gram(x), cosine_gram(other), kind, 0.2).item() > 0.05
+
+
+def test_cross_side_global_loss_singles_out_each_rows_counterpart():
+    x = unit(torch.randn(2, 8, 4, generator=torch.Generator().manual_seed(4)))
+    noisy = unit(x + 0.05 * torch.randn(2, 8, 4, generator=torch.Generator().manual_seed(5)))
+    aligned = cross_alignment(x @ noisy.transpose(-1, -2), 0.2)
+    assert aligned.shape == (2,)
+    for side in range(2):  # each leading set is its own mean InfoNCE
+        logits = x[side] @ noisy[side].T / 0.2
+        assert aligned[side].item() == pytest.approx(F.cross_entropy(logits, torch.arange(8)).item(), abs=1e-5)
+    shuffled = cross_alignment(x @ noisy[:, torch.randperm(8, generator=torch.Generator().manual_seed(6))]
+                               .transpose(-1, -2), 0.2)
+    assert (aligned < shuffled).all()
+    # collapse of both sides, which zeroes the mse and kl forms, leaves the chance level log(n)
+    collapsed = torch.ones(1, 8, 8)
+    assert cross_alignment(collapsed, 0.2).item() == pytest.approx(math.log(8), abs=1e-5)
+    assert similarity_structure(collapsed, collapsed, "kl", 0.2).item() == pytest.approx(0.0, abs=1e-6)
 
 
 def test_pairwise_terms_give_one_value_per_leading_set():
@@ -115,7 +133,8 @@ def build(tmp_path, ml100k_profiles, model, **overrides):
     return config, *_build(config)
 
 
-@pytest.mark.parametrize("matching, center_loss, global_loss", [("joint", "mse", "mse"), ("hungarian", "infonce", "kl")])
+@pytest.mark.parametrize("matching, center_loss, global_loss",
+                         [("joint", "mse", "mse"), ("hungarian", "infonce", "kl"), ("joint", "infonce", "infonce")])
 def test_gradients_reach_every_head_and_terms_are_finite(tmp_path, ml100k_profiles, matching, center_loss,
                                                          global_loss):
     config, _, model, train, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_center_matching=matching,

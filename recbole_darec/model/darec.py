@@ -16,7 +16,10 @@ Our reconstruction (no code is public; each choice is configurable):
   (docs/results/cost.md). Every term is summed over the user and the item side;
 * L_glo: how far the cosine-similarity matrices of the two sides' shared parts are apart:
   their mean squared difference, or the KL divergence of each row's softmax neighbour
-  distribution of the CF side from the LLM side's (``darec_global_loss``: mse | kl);
+  distribution of the CF side from the LLM side's (``darec_global_loss``: mse | kl); or, with
+  ``infonce``, the cross-side similarity matrix (CF shared row i against LLM shared row j) must
+  single out each row's own counterpart, which the first two forms cannot enforce: both sides'
+  shared parts collapsing to one point meets them at zero loss;
 * L_loc: K-means (scipy's ``kmeans2``) on the normalised shared parts of at most
   ``darec_cluster_sample`` nodes, refitted every ``darec_cluster_interval`` steps and warm-started
   from the previous centers (k-means++ on the first fit); batch rows are assigned to the
@@ -36,8 +39,8 @@ from torch import nn
 
 from recbole_darec.config import ConfigError, check_value
 from recbole_darec.model.aligned import ProfileAligned, ProfileAlignment, weight
-from recbole_darec.model.losses import (center_alignment, cluster_means, orthogonality, similarity_structure,
-                                        uniformity)
+from recbole_darec.model.losses import (center_alignment, cluster_means, cross_alignment, orthogonality,
+                                        similarity_structure, uniformity)
 
 
 class DisentangledHeads(nn.Module):
@@ -85,7 +88,7 @@ class DaRecAlignment(ProfileAlignment):
         self.matching = check_value(config, "darec_center_matching", str, None, choices={"joint", "hungarian"})
         self.center_loss = check_value(config, "darec_center_loss", str, None, choices={"mse", "infonce"})
         self.temperature = check_value(config, "darec_center_temperature", float, 0.0, inclusive=False)
-        self.global_loss = check_value(config, "darec_global_loss", str, None, choices={"mse", "kl"})
+        self.global_loss = check_value(config, "darec_global_loss", str, None, choices={"mse", "kl", "infonce"})
         self.global_temperature = check_value(config, "darec_global_temperature", float, 0.0, inclusive=False)
         self.scatter_backend = check_value(config, "darec_scatter_backend", str, None,
                                            choices={"auto", "torch", "torch_scatter"})
@@ -193,7 +196,11 @@ class DaRecAlignment(ProfileAlignment):
         if self.weights["uni"]:
             terms["uni"] = uniformity(grams[2:]).sum()
         if self.weights["glo"]:
-            terms["glo"] = similarity_structure(grams[0], grams[1], self.global_loss, self.global_temperature).sum()
+            if self.global_loss == "infonce":
+                terms["glo"] = cross_alignment(units[0] @ units[1].transpose(-1, -2), self.global_temperature).sum()
+            else:
+                terms["glo"] = similarity_structure(grams[0], grams[1], self.global_loss,
+                                                    self.global_temperature).sum()
         if self.weights["loc"]:
             terms["loc"] = self.local_loss(units[0], units[1])
         return {f"darec_{name}": self.weights[name] * value for name, value in terms.items()}

@@ -57,6 +57,17 @@ def similarity_structure(gram_a, gram_b, kind="mse", temperature=0.2):
     return (log_b.exp() * (log_b - log_a)).sum(dim=-1).mean(dim=-1)
 
 
+def cross_alignment(cross_gram, temperature=0.2):
+    """InfoNCE over a cross-side cosine-similarity matrix [..., n, n] (entry ij: row i of side a
+    against row j of side b): each row's own counterpart must be its most similar (one form of
+    DaRec's L_glo; our choice). Unlike comparing the two sides' own similarity matrices, this cannot be
+    met by collapsing both sides' shared parts to one point.
+    """
+    logits = cross_gram / temperature
+    target = torch.arange(logits.shape[-1], device=logits.device).expand(logits.shape[:-1])
+    return F.cross_entropy(logits.flatten(0, -2), target.flatten(), reduction="none").view(target.shape).mean(dim=-1)
+
+
 def center_alignment(centers_a, centers_b, kind="mse", temperature=0.2, present=None):
     """Pull matched preference centers together (DaRec's L_loc; the form is our choice).
 

@@ -1,0 +1,97 @@
+"""Re-score saved best checkpoints on their test split, optionally under other evaluation settings.
+
+    python -m recbole_darec.evaluate results/lastfm/saved [more files or folders] --test_history=train_valid
+
+Each best-model file (``*.pth``, not ``*.last.pth``) is rebuilt with its own config, so the
+split and seed are the run's, then scored with RecBole's evaluator. Only evaluation keys may
+be changed (``EVALUATION_KEYS``): a run's model selection used validation, which these keys do
+not touch, so re-scoring answers "what would the test metrics of the same models be under
+this masking or these cut-offs" without retraining. Prints one line per checkpoint and the
+mean ± sample std per model; ``--out=file.csv`` also writes the rows.
+"""
+
+import argparse
+import csv
+import glob
+import os
+import sys
+
+import numpy as np
+import torch
+
+from recbole_darec.config import ConfigError
+from recbole_darec.quick_start import load_data_and_model
+from recbole_darec.utils import get_trainer, set_threads
+
+EVALUATION_KEYS = {"test_history", "metrics", "topk", "eval_batch_size", "metric_decimal_place", "use_gpu", "gpu_id"}
+
+
+def checkpoint_files(paths):
+    """Best-model files named by ``paths`` (files, or folders searched one level deep), sorted."""
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            files += [f for f in glob.glob(os.path.join(path, "*.pth")) if not f.endswith(".last.pth")]
+        elif os.path.isfile(path):
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: no such checkpoint file or folder.")
+    if not files:
+        raise FileNotFoundError(f"no best-model files (*.pth, not *.last.pth) in {', '.join(paths)}.")
+    return sorted(files)
+
+
+def rescore(model_file, overrides):
+    """Test metrics of one checkpoint with ``overrides`` (evaluation keys only) applied to its config."""
+    unknown = sorted(set(overrides) - EVALUATION_KEYS)
+    if unknown:
+        raise ConfigError(f"--{unknown[0]} would change training or data, not evaluation; re-scoring accepts "
+                          f"only {', '.join(sorted(EVALUATION_KEYS))}.")
+    config, model, _, _, _, test_data = load_data_and_model(model_file, overrides)
+    set_threads(config)
+    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
+    with torch.no_grad():
+        result = trainer.evaluate(test_data, load_best_model=False, show_progress=False)
+    return config["model"], config["seed"], dict(result)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="+", help="best-model files or folders holding them")
+    parser.add_argument("--out", default=None, help="CSV file for one row per checkpoint")
+    args, unknown = parser.parse_known_args(argv)
+    sys.argv = sys.argv[:1]  # RecBole's Config also reads sys.argv; the overrides reach it explicitly below
+    overrides = {}
+    for arg in unknown:
+        if not (arg.startswith("--") and "=" in arg):
+            parser.error(f"unrecognised argument {arg!r}; settings are given as --key=value")
+        key, value = arg[2:].split("=", 1)
+        try:
+            overrides[key] = eval(value, {"__builtins__": {}})  # as RecBole's command line does
+        except Exception:
+            overrides[key] = value
+    try:
+        rows = []
+        for path in checkpoint_files(args.paths):
+            model, seed, result = rescore(path, overrides)
+            rows.append(dict(model=model, seed=seed, file=path, **{f"test_{k}": v for k, v in result.items()}))
+            print(f"{model} seed {seed}: " + "  ".join(f"{k} {v:.4f}" for k, v in result.items()), flush=True)
+    except (ConfigError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    metrics = [k for k in rows[0] if k.startswith("test_")]
+    for model in dict.fromkeys(r["model"] for r in rows):
+        values = np.array([[r[m] for m in metrics] for r in rows if r["model"] == model])
+        std = values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(len(metrics))
+        print(f"{model} ({len(values)} checkpoints): "
+              + "  ".join(f"{m[5:]} {mu:.4f} ± {sd:.4f}" for m, mu, sd in zip(metrics, values.mean(axis=0), std)))
+    if args.out:
+        with open(args.out, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
