@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 import torch
+import yaml
 
 from recbole_darec.config import ConfigError
 from recbole_darec.quick_start import load_data_and_model
@@ -66,10 +67,7 @@ def main(argv=None):
         if not (arg.startswith("--") and "=" in arg):
             parser.error(f"unrecognised argument {arg!r}; settings are given as --key=value")
         key, value = arg[2:].split("=", 1)
-        try:
-            overrides[key] = eval(value, {"__builtins__": {}})  # as RecBole's command line does
-        except Exception:
-            overrides[key] = value
+        overrides[key] = yaml.safe_load(value)  # numbers, lists and strings as in a YAML config file
     try:
         rows = []
         for path in checkpoint_files(args.paths):

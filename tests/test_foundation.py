@@ -119,9 +119,9 @@ def test_rescoring_a_checkpoint_under_another_test_masking(trained_lightgcn, tmp
     with pytest.raises(ConfigError, match="--learning_rate would change training"):
         rescore(model_file, {"learning_rate": 0.1})
     out = tmp_path / "rescored.csv"
-    assert main([os.path.dirname(model_file), "--test_history='train'", f"--out={out}"]) == 0
+    assert main([os.path.dirname(model_file), "--test_history=train", "--topk=[10,20]", f"--out={out}"]) == 0
     rows = out.read_text().splitlines()
-    assert len(rows) == 2 and rows[0].startswith("model,seed,file,test_recall@5")
+    assert len(rows) == 2 and rows[0].startswith("model,seed,file,test_recall@10,test_recall@20,test_ndcg@10")
     assert f"{train_only['recall@20']}" in rows[1]
     assert "LightGCN (1 checkpoints)" in capsys.readouterr().out
     assert main([str(tmp_path / "nothing-here")]) == 2
