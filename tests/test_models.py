@@ -149,6 +149,21 @@ def test_gradients_reach_every_head_and_terms_are_finite(tmp_path, ml100k_profil
     assert model.user_embedding.weight.grad.abs().sum() > 0
 
 
+@pytest.mark.parametrize("model_name, scaled", [("RLMRecConSGL", True), ("RLMRecConLightGCN", False)])
+def test_alignment_terms_scale_with_a_batch_summed_backbone_loss(tmp_path, ml100k_profiles, model_name, scaled):
+    """RecBole's SGL sums its loss over the batch, so the (mean) alignment terms are multiplied by the batch size."""
+    _, _, model, train, _, _ = build(tmp_path, ml100k_profiles, model_name)
+    batch = next(iter(train))
+    model.train()
+    term = model.calculate_loss(batch)[-1]
+    model.eval()
+    with torch.no_grad():
+        main_view = model.forward(model.train_graph) if model_name.endswith("SGL") else model.forward()
+        direct = model.alignment.loss(batch[model.USER_ID], batch[model.ITEM_ID], batch[model.NEG_ITEM_ID],
+                                      *main_view, model.user_profile, model.item_profile)["rlmrec_con"]
+    assert term.item() == pytest.approx(direct.item() * (len(batch) if scaled else 1), rel=1e-5)
+
+
 @pytest.mark.parametrize("matching", ["joint", "hungarian"])
 def test_kmeans_refits_start_from_the_previous_centers(tmp_path, ml100k_profiles, matching):
     config, _, model, _, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_center_matching=matching)

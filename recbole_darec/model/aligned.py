@@ -2,8 +2,13 @@
 
 A backbone qualifies when it (1) builds its node embeddings from ``get_ego_embeddings()``,
 (2) computes ``(user_all, item_all) = forward(...)`` inside ``calculate_loss`` and calls it
-first for its main (clean) view, and (3) scores from the same embeddings at inference.
-RecBole's LightGCN and our SGL and SimGCL do. The alignment sees the main view of every
+first for its main (clean) view, (3) scores from the same embeddings at inference, and (4)
+declares ``loss_reduction``: ``mean`` if its loss is a batch mean, ``sum`` if summed over the
+batch. Alignment terms are batch means whose weights are meant relative to a mean-reduced
+backbone loss (RLMRec's and DaRec's setting); next to a summed loss they are multiplied by the
+batch size, so one weight means the same on every backbone (RecBole's SGL sums: unscaled, a
+weight of 0.01 was ~1/4096 as strong there as on LightGCN at batch 4096 and changed nothing).
+Our LightGCN, SGL and SimGCL qualify. The alignment sees the main view of every
 training step without a second propagation, may rewrite the ego embeddings of that
 view (RLMRec-Gen's masking), and adds its weighted terms to the backbone's full loss.
 Inference is the backbone's own, so ``full_sort_predict`` costs what the backbone's does.
@@ -79,7 +84,8 @@ class ProfileAligned:
                                     self.user_profile, self.item_profile)
         if not terms:
             return backbone
-        return (*(backbone if isinstance(backbone, tuple) else (backbone,)), *terms.values())
+        scale = len(interaction) if self.loss_reduction == "sum" else 1
+        return (*(backbone if isinstance(backbone, tuple) else (backbone,)), *(scale * t for t in terms.values()))
 
 
 def projector(in_dim, out_dim):

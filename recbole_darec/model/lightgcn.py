@@ -13,6 +13,8 @@ from recbole_darec.config import ConfigError, check_value
 
 
 class LightGCN(RecBoleLightGCN):
+    loss_reduction = "mean"  # BPR and L2 are batch means (RecBole's LightGCN); see model/aligned.py
+
     def __init__(self, config, dataset):
         super().__init__(config, dataset)
         self.layer_combination = check_value(config, "layer_combination", str, None, choices={"mean", "sum"})

@@ -10,6 +10,8 @@ from recbole.model.general_recommender import SGL as RecBoleSGL
 
 
 class SGL(RecBoleSGL):
+    loss_reduction = "sum"  # RecBole's SGL sums BPR, L2 and its SSL term over the batch; see model/aligned.py
+
     def get_ego_embeddings(self):
         return torch.cat([self.user_embedding.weight, self.item_embedding.weight])
 
