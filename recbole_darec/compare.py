@@ -20,7 +20,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from recbole_darec.leaderboard import plot, render_markdown, summarize
+from recbole_darec.leaderboard import pick_main_metric, plot, render_markdown, summarize
 
 FIXED = ["model", "seed", "status", "error", "best_epoch", "epochs_run", "train_s_per_epoch", "eval_s",
          "peak_mem_mb", "wall_s"]
@@ -149,9 +149,7 @@ def main(argv=None):
     test_metrics = sorted({k for r in wanted for k in r if k.startswith("test_")},
                           key=lambda k: (k.split("@")[0], int(k.split("@")[1]) if "@" in k else 0))
     valid_metrics = [r["valid_metric"] for r in wanted if r.get("valid_metric")]
-    main_metric = "test_" + (args.main_metric or (valid_metrics[0] if valid_metrics else "recall@20")).lower()
-    if main_metric not in test_metrics and test_metrics:
-        main_metric = test_metrics[-1]
+    main_metric = pick_main_metric(args.main_metric or (valid_metrics[0] if valid_metrics else "recall@20"), test_metrics)
     summary = summarize(wanted, models, test_metrics)
     title = f"{', '.join(models)} on {args.dataset}, seeds {','.join(map(str, seeds_from(args.seeds)))}"
     command = "python -m recbole_darec.compare " + " ".join(argv if argv is not None else sys.argv[1:])

@@ -6,8 +6,9 @@ Each best-model file (``*.pth``, not ``*.last.pth``) is rebuilt with its own con
 split and seed are the run's, then scored with RecBole's evaluator. Only evaluation keys may
 be changed (``EVALUATION_KEYS``): a run's model selection used validation, which these keys do
 not touch, so re-scoring answers "what would the test metrics of the same models be under
-this masking or these cut-offs" without retraining. Prints one line per checkpoint and the
-mean ± sample std per model; ``--out=file.csv`` also writes the rows.
+this masking or these cut-offs" without retraining. Prints one line per checkpoint and
+compare's leaderboard table (mean ± sample std per model, gain over ``--baseline`` with a
+paired t-test over seeds on ``--main_metric``); ``--out=file.csv`` also writes the rows.
 """
 
 import argparse
@@ -16,11 +17,11 @@ import glob
 import os
 import sys
 
-import numpy as np
 import torch
 import yaml
 
 from recbole_darec.config import ConfigError
+from recbole_darec.leaderboard import pick_main_metric, render_markdown, summarize
 from recbole_darec.quick_start import load_data_and_model
 from recbole_darec.utils import get_trainer, set_threads
 
@@ -60,6 +61,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", help="best-model files or folders holding them")
     parser.add_argument("--out", default=None, help="CSV file for one row per checkpoint")
+    parser.add_argument("--baseline", default=None, help="model the others are compared with (default: the first)")
+    parser.add_argument("--main_metric", default="recall@20", help="metric of the gain and the paired t-test")
     args, unknown = parser.parse_known_args(argv)
     sys.argv = sys.argv[:1]  # RecBole's Config also reads sys.argv; the overrides reach it explicitly below
     overrides = {}
@@ -77,12 +80,17 @@ def main(argv=None):
     except (ConfigError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    if args.baseline:
+        if args.baseline not in models:
+            print(f"error: --baseline={args.baseline} is none of the checkpoints' models ({', '.join(models)}).",
+                  file=sys.stderr)
+            return 2
+        models.remove(args.baseline)
+        models.insert(0, args.baseline)
     metrics = [k for k in rows[0] if k.startswith("test_")]
-    for model in dict.fromkeys(r["model"] for r in rows):
-        values = np.array([[r[m] for m in metrics] for r in rows if r["model"] == model])
-        std = values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(len(metrics))
-        print(f"{model} ({len(values)} checkpoints): "
-              + "  ".join(f"{m[5:]} {mu:.4f} ± {sd:.4f}" for m, mu, sd in zip(metrics, values.mean(axis=0), std)))
+    summary = summarize([dict(r, status="ok") for r in rows], models, metrics)
+    print(render_markdown(summary, metrics, pick_main_metric(args.main_metric, metrics), "Test, re-scored"))
     if args.out:
         with open(args.out, "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(rows[0]))

@@ -34,6 +34,12 @@ def paired_test(model_by_seed, baseline_by_seed):
     return float(stats.ttest_rel(a, b).pvalue), len(seeds)
 
 
+def pick_main_metric(name, test_metrics):
+    """``test_<name>`` (lower-cased) when it was measured, else the last test metric."""
+    wanted = "test_" + name.lower()
+    return wanted if wanted in test_metrics or not test_metrics else test_metrics[-1]
+
+
 def summarize(rows, models, metrics):
     """``rows``: dicts with model, seed, status and metric columns. Returns per-model summaries (baseline first)."""
     ok = {m: {r["seed"]: r for r in rows if r["model"] == m and r["status"] == "ok"} for m in models}
