@@ -24,20 +24,22 @@ def main(argv=None):
     parser.add_argument("--ip", default="localhost")
     parser.add_argument("--port", default="5678")
     parser.add_argument("--group_offset", type=int, default=0)
-    args, _ = parser.parse_known_args(argv)
+    args, settings = parser.parse_known_args(argv)
 
-    from recbole_darec import run
-    from recbole_darec.utils import UnknownModelError
-    from recbole_darec.config import ConfigError
     from recbole_darec.checkpoint import CheckpointError
+    from recbole_darec.checks import ConfigError
+    from recbole_darec.cli import parse_overrides
     from recbole_darec.data import AtomicFileError, DatasetError, DatasetNotFoundError
     from recbole_darec.profiles import ProfileError
+    from recbole_darec.quick_start import run
+    from recbole_darec.utils import UnknownModelError
 
     # SIGTERM behaves like Ctrl-C, so both end with the resume hint below.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     config_files = args.config_files.split() if args.config_files else None
     try:
-        result = run(args.model, args.dataset, config_file_list=config_files, resume=args.resume,
+        result = run(args.model, args.dataset, config_file_list=config_files, config_dict=parse_overrides(settings),
+                     resume=args.resume,
                      nproc=args.nproc, world_size=args.world_size, ip=args.ip, port=args.port,
                      group_offset=args.group_offset)
     except KeyboardInterrupt:

@@ -10,9 +10,6 @@ encoder, without touching the cached vectors.
 
 import argparse
 import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main():
@@ -26,8 +23,9 @@ def main():
     parser.add_argument("--encoder", default=None)
     args = parser.parse_args()
 
+    from recbole_darec.filenames import text_path
     from recbole_darec.profiles.encoder import DEFAULT_ENCODER, TextEncoder
-    from recbole_darec.profiles.texts import read_texts, text_path
+    from recbole_darec.profiles.texts import read_texts
 
     encoder = TextEncoder(args.encoder or DEFAULT_ENCODER)
     print(f"encoder: {encoder.name} ({encoder.path})")

@@ -17,16 +17,15 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from recbole_darec.cli import override_args, parse_overrides
 
 
 def build(model, dataset, overrides):
     from recbole_darec.config import Config
-    from recbole_darec.data import prepare_dataset_files
+    from recbole_darec.prepare import prepare_dataset_files
     from recbole_darec.quick_start import _build
     from recbole_darec.utils import get_trainer, set_threads
 
-    sys.argv = [sys.argv[0]]
     config = Config(model=model, dataset=dataset, config_dict=dict(overrides, state="ERROR", show_progress=False))
     prepare_dataset_files(config)
     set_threads(config)
@@ -37,7 +36,7 @@ def build(model, dataset, overrides):
 
 def peak_memory_child(model, dataset, overrides):
     args = [sys.executable, os.path.abspath(__file__), "--memory_of", model, "--datasets", dataset]
-    args += [f"--{k}={v}" for k, v in overrides.items()]
+    args += override_args(overrides)
     out = subprocess.run(args, capture_output=True, text=True)
     lines = [line for line in out.stdout.splitlines() if line.startswith("PEAK_MB ")]
     return float(lines[-1].split()[1]) if lines else float("nan")
@@ -50,9 +49,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--memory_of", default=None, help=argparse.SUPPRESS)
     args, unknown = parser.parse_known_args()
-    overrides = dict(a[2:].split("=", 1) for a in unknown if a.startswith("--") and "=" in a)
-    overrides = {k: (int(v) if v.isdigit() else v) for k, v in overrides.items()}
-    import recbole_darec  # noqa: F401
+    overrides = parse_overrides(unknown)
 
     if args.memory_of:
         trainer, train_data = build(args.memory_of, args.datasets, overrides)

@@ -11,11 +11,12 @@ import enum
 import io
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 import torch
+
+from recbole_darec.atomic_io import atomic_write_bytes
 
 FORMAT = "recbole_darec.checkpoint/1"
 _REQUIRED = ("format", "config", "epoch", "state_dict")
@@ -53,23 +54,6 @@ def config_to_json(config):
     data = {k: _jsonable(v) for k, v in config.final_config_dict.items()}
     data["data_path"] = os.path.dirname(os.path.normpath(config["data_path"]))
     return json.dumps(data, sort_keys=True)
-
-
-def atomic_write_bytes(path, write):
-    """Call ``write(fileobj)`` on a temporary file beside ``path``, fsync it, then rename it over ``path``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def save_checkpoint(path, config, state_dict, epoch, **extra):
@@ -113,7 +97,8 @@ def load_checkpoint(path, map_location="cpu"):
         raise CheckpointError(f"checkpoint {path} cannot be read ({type(err).__name__}: {reason}); "
                               "it is truncated or corrupted: use an intact copy or retrain.") from None
     if not isinstance(payload, dict) or any(k not in payload for k in _REQUIRED):
-        raise CheckpointError(f"checkpoint {path} lacks the fields {list(_REQUIRED)}: it was not written by recbole_darec.")
+        raise CheckpointError(f"checkpoint {path} lacks the fields {list(_REQUIRED)}: "
+                              "it was not written by recbole_darec.")
     if payload["format"] != FORMAT:
         raise CheckpointError(f"checkpoint {path} has format {payload['format']!r}; this version reads {FORMAT!r}.")
     try:

@@ -7,12 +7,14 @@ Writes ``results.csv`` (one row per model and seed: every test and validation me
 best epoch, epochs run, seconds per training epoch, evaluation seconds, peak memory,
 status and error), ``results.md`` (mean ± std, best marked, gain over the first model
 and a paired t-test over seeds) and ``results.png``. Each run is a separate process, so
-one crash is recorded as a failed row and the others go on; ``--jobs=N`` runs N at once.
+one crash is recorded as a failed row and the others go on (each run is
+``python -m recbole_darec.record_run``); ``--jobs=N`` runs N at once.
 Rerunning with the same ``--out`` skips (model, seed) pairs that already finished.
 """
 
 import argparse
 import csv
+import io
 import json
 import os
 import subprocess
@@ -20,6 +22,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+from recbole_darec.atomic_io import atomic_write_text
+from recbole_darec.checks import ConfigError
+from recbole_darec.cli import override_args, parse_overrides
 from recbole_darec.leaderboard import pick_main_metric, plot, render_markdown, summarize
 
 FIXED = ["model", "seed", "status", "error", "best_epoch", "epochs_run", "train_s_per_epoch", "eval_s",
@@ -46,12 +51,11 @@ def read_rows(path):
 
 def write_rows(path, rows):
     columns = FIXED + sorted({k for r in rows for k in r} - set(FIXED))
-    tmp = path + ".tmp"
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, buffer.getvalue())
 
 
 def run_one(model, dataset, seed, config_files, overrides, out):
@@ -59,9 +63,9 @@ def run_one(model, dataset, seed, config_files, overrides, out):
     result_file = os.path.join(out, "runs", f"{model}-seed{seed}.json")
     log_file = os.path.join(out, "runs", f"{model}-seed{seed}.log")
     os.makedirs(os.path.dirname(result_file), exist_ok=True)
-    command = [sys.executable, "-m", "recbole_darec.compare", "--worker", f"--model={model}", f"--dataset={dataset}",
-               f"--seed={seed}", f"--result_file={result_file}", f"--checkpoint_dir={os.path.join(out, 'saved')}",
-               "--show_progress=False", *overrides]
+    settings = dict(overrides, checkpoint_dir=os.path.join(out, "saved"), show_progress=False)
+    command = [sys.executable, "-m", "recbole_darec.record_run", f"--model={model}",
+               f"--dataset={dataset}", f"--seed={seed}", f"--result_file={result_file}", *override_args(settings)]
     if config_files:
         command.append(f"--config_files={config_files}")
     start = time.perf_counter()
@@ -77,34 +81,6 @@ def run_one(model, dataset, seed, config_files, overrides, out):
         return dict(row, status="ok", error="", **json.load(f))
 
 
-def worker(args):
-    """Child process: train one model, write metrics and costs as JSON."""
-    import resource
-
-    import torch
-
-    from recbole_darec.quick_start import run_recbole_darec
-
-    config_files = args.config_files.split() if args.config_files else None
-    result = run_recbole_darec(args.model, args.dataset, config_files, {"seed": args.seed})
-    valid_history = result["valid_history"]
-    best = dict(result["best_valid_result"] or {})
-    best_epoch = next((epoch for epoch, res in valid_history if res == best), "")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak resident memory, MB
-    row = {f"test_{k}": v for k, v in (result["test_result"] or {}).items()}
-    if torch.cuda.is_available():
-        row["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
-    row.update({f"valid_{k}": v for k, v in (result["best_valid_result"] or {}).items()})
-    epochs = result["epoch_seconds"]
-    row.update(best_epoch=best_epoch, epochs_run=len(epochs),
-               train_s_per_epoch=round(sum(epochs) / len(epochs), 3) if epochs else "",
-               eval_s=round(result["eval_seconds"], 2), peak_mem_mb=round(peak, 1),
-               valid_curve=json.dumps(valid_history), valid_metric=result["valid_metric"])
-    with open(args.result_file, "w") as f:
-        json.dump(row, f)
-    return 0
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="LightGCN,DaRecLightGCN")
@@ -116,18 +92,15 @@ def main(argv=None):
                         help="runs at once (each a process; set threads so that jobs x threads <= cores, and "
                              "compare costs only between runs made with the same --jobs)")
     parser.add_argument("--main_metric", default=None, help="defaults to the config's valid_metric, lower-cased")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--model", help=argparse.SUPPRESS)
-    parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--result_file", help=argparse.SUPPRESS)
     args, unknown = parser.parse_known_args(argv)
-    if args.worker:
-        return worker(args)
+    try:
+        overrides = parse_overrides(unknown)
+    except ConfigError as err:
+        parser.error(str(err))
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     out = args.out or os.path.join("results", f"{args.dataset}-{'-'.join(models)}")
     os.makedirs(out, exist_ok=True)
-    overrides = [a for a in unknown if a.startswith("--") and "=" in a]
     csv_path = os.path.join(out, "results.csv")
     rows = read_rows(csv_path)
     pending = []
@@ -149,12 +122,13 @@ def main(argv=None):
     test_metrics = sorted({k for r in wanted for k in r if k.startswith("test_")},
                           key=lambda k: (k.split("@")[0], int(k.split("@")[1]) if "@" in k else 0))
     valid_metrics = [r["valid_metric"] for r in wanted if r.get("valid_metric")]
-    main_metric = pick_main_metric(args.main_metric or (valid_metrics[0] if valid_metrics else "recall@20"), test_metrics)
+    default_metric = valid_metrics[0] if valid_metrics else "recall@20"
+    main_metric = pick_main_metric(args.main_metric or default_metric, test_metrics)
     summary = summarize(wanted, models, test_metrics)
     title = f"{', '.join(models)} on {args.dataset}, seeds {','.join(map(str, seeds_from(args.seeds)))}"
     command = "python -m recbole_darec.compare " + " ".join(argv if argv is not None else sys.argv[1:])
-    with open(os.path.join(out, "results.md"), "w") as f:
-        f.write(render_markdown(summary, test_metrics, main_metric, title) + f"\nCommand: `{command}`\n")
+    atomic_write_text(os.path.join(out, "results.md"),
+                      render_markdown(summary, test_metrics, main_metric, title) + f"\nCommand: `{command}`\n")
     curves = {m: {} for m in models}
     for r in wanted:
         if r["status"] == "ok" and r.get("valid_curve"):

@@ -4,8 +4,13 @@ Precedence, lowest first: RecBole's own defaults, ``properties/overall.yaml``, t
 model's YAML files (one per class in the model's MRO, base classes first, so
 ``DaRecLightGCN`` reads ``LightGCN.yaml``, ``ProfileAligned.yaml``, ``DaRec.yaml`` and
 ``DaRecLightGCN.yaml``),
-``properties/dataset/<dataset>.yaml``, then the user's config files, config dict and
-``--key=value`` command-line overrides.
+the split's own ``<data_path>/<dataset>/<dataset>.yaml`` (written by ``recbole_darec.convert``:
+benchmark files, columns, test-time masking), ``properties/dataset/<dataset>.yaml``, then the
+user's config files and config dict.
+
+Unlike RecBole's, this Config never reads ``sys.argv``: each entry point parses its command
+line once (:func:`recbole_darec.cli.parse_overrides`) and passes ``--key=value`` settings as
+``config_dict``, so a tool's own flags never leak into a model's configuration.
 """
 
 import os
@@ -15,14 +20,12 @@ import torch
 import torch.distributed as dist
 from recbole.config import Config as RecBoleConfig
 
+from recbole_darec.checks import ConfigError, check_value
+from recbole_darec.filenames import split_config_path
 from recbole_darec.utils import get_model
 
 PROPERTIES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "properties")
 RECBOLE_PROPERTIES_DIR = os.path.join(os.path.dirname(os.path.abspath(recbole.__file__)), "properties")
-
-
-class ConfigError(ValueError):
-    """A configuration value that cannot work; the message names the key and the fix."""
 
 
 # key: (type, lower bound, inclusive?) for general settings whose bad values otherwise fail deep inside RecBole.
@@ -42,25 +45,10 @@ _CHECKED_KEYS = {
 }
 
 
-def check_value(config, key, kind, low, inclusive=True, choices=None):
-    """Raise :class:`ConfigError` unless ``config[key]`` is a ``kind`` >= (or >) ``low``, or one of ``choices``."""
-    value = config[key]
-    if choices is not None:
-        if value not in choices:
-            raise ConfigError(f"config key '{key}' = {value!r} is not one of {sorted(choices)}; set --{key}=<one of them>.")
-        return value
-    ok_type = isinstance(value, (int, float)) and not isinstance(value, bool) if kind is float else (
-        isinstance(value, int) and not isinstance(value, bool))
-    if not ok_type:
-        raise ConfigError(f"config key '{key}' = {value!r} must be a{'n integer' if kind is int else ' number'}; "
-                          f"set it as --{key}=<{kind.__name__}> or in a YAML file.")
-    if value < low or (value == low and not inclusive):
-        bound = f">= {low}" if inclusive else f"> {low}"
-        raise ConfigError(f"config key '{key}' = {value!r} is out of range: it must be {bound}.")
-    return value
-
-
 class Config(RecBoleConfig):
+    def _load_cmd_line(self):
+        return {}
+
     def _get_model_and_dataset(self, model, dataset):
         if model is None:
             model = self.external_config_dict.get("model")
@@ -81,11 +69,13 @@ class Config(RecBoleConfig):
             name = cls.__name__
             files.append(os.path.join(RECBOLE_PROPERTIES_DIR, "model", f"{name}.yaml"))
             files.append(os.path.join(PROPERTIES_DIR, "model", f"{name}.yaml"))
-        files.append(os.path.join(PROPERTIES_DIR, "dataset", f"{dataset}.yaml"))
-        for path in files:
+        data_path = self.external_config_dict.get("data_path", self.internal_config_dict["data_path"])
+        dataset_files = [split_config_path(os.path.join(data_path, dataset), dataset),
+                         os.path.join(PROPERTIES_DIR, "dataset", f"{dataset}.yaml")]
+        for path in files + dataset_files:
             if os.path.isfile(path):
                 loaded = self._update_internal_config_dict(path) or {}
-                if os.path.dirname(path).endswith("dataset"):
+                if path in dataset_files:
                     self.parameters["Dataset"] += [k for k in loaded if k not in self.parameters["Dataset"]]
 
     def _set_default_parameters(self):

@@ -4,13 +4,21 @@
         [usr_prf.pkl itm_prf.pkl usr_emb_np.pkl itm_emb_np.pkl]> --name=amazon-book [--out=dataset]
     python -m recbole_darec.convert lightgcn-txt --src=<dir with train.txt test.txt
         [user_map.txt item_map.txt llm_response_user.json llm_response_item.json movies.dat users.dat]>
-        --name=lastfm [--valid_ratio=0.1] [--seed=2020] [--out=dataset]
+        --name=lastfm [--valid_from=test|train] [--valid_ratio=0.1] [--seed=2020] [--out=dataset]
 
 Writes ``<out>/<name>/<name>.{train,valid,test}.inter`` (``user_id:token item_id:token``, raw ids),
 profile texts (``<name>.uprofile.jsonl`` / ``.iprofile.jsonl``) when LLM profiles are
-present, RLMRec's own profile vectors as user-supplied ``.useremb`` / ``.itememb``, and
-MovieLens ``.item`` / ``.user`` side files from ``movies.dat`` / ``users.dat``.
-Use the matching preset: ``properties/dataset/<name>.yaml`` sets ``benchmark_filename``.
+present, RLMRec's own profile vectors as user-supplied ``.useremb`` / ``.itememb``,
+MovieLens ``.item`` / ``.user`` side files from ``movies.dat`` / ``users.dat``, and
+``<name>.yaml``: what a run must know about the split (its benchmark files, columns and which
+items to mask at test time), read by this package's Config, so ``--dataset=<name>`` runs as is.
+
+Validation of a txt split without ``valid.txt`` (``--valid_from``): ``test`` (default) moves a
+seeded half of each user's test items into validation (a user with one test item keeps it in
+test) and trains on the whole train.txt; ``train`` carves ``--valid_ratio`` of each user's
+training items out. When the source's profiles were written from its training file (CoLaKG's
+Last.fm), the carve-out is seen by the profiles: the converter runs the leakage audit
+(:mod:`recbole_darec.profiles.audit`) on every split it writes and prints its warning.
 """
 
 import argparse
@@ -21,9 +29,11 @@ import sys
 import numpy as np
 import scipy.sparse as sp
 
-from recbole_darec.checkpoint import atomic_write_bytes
+from recbole_darec.atomic_io import atomic_write_text
+from recbole_darec.filenames import split_config_path, text_path
+from recbole_darec.profiles.audit import audit_splits, format_report, item_names
 from recbole_darec.profiles.sources import describe_rows, import_texts, read_id_map, read_side_table
-from recbole_darec.profiles.texts import text_path, write_texts
+from recbole_darec.profiles.texts import ProfileError, read_texts, write_texts
 
 SPLITS = ("train", "valid", "test")
 
@@ -57,7 +67,7 @@ def load_pickle(path):
 
 def write_inter(path, pairs):
     lines = ["user_id:token\titem_id:token\n"] + [f"{u}\t{i}\n" for u, i in pairs]
-    atomic_write_bytes(path, lambda f: f.write("".join(lines).encode("utf-8")))
+    atomic_write_text(path, "".join(lines))
 
 
 def check_splits(splits):
@@ -74,13 +84,23 @@ def check_splits(splits):
             if overlap:
                 example = next(iter(overlap))
                 raise ConversionError(f"{len(overlap)} (user, item) pair(s) are in both the {other} and the {name} "
-                                      f"split (e.g. user {example[0]}, item {example[1]}); the splits must be disjoint.")
+                                      f"split (e.g. user {example[0]}, item {example[1]}); "
+                                      "the splits must be disjoint.")
         seen[name] = unique
     train_users = {u for u, _ in splits["train"]}
     cold = {u for name in ("valid", "test") for u, _ in splits[name]} - train_users
     if cold:
         raise ConversionError(f"{len(cold)} user(s) appear in validation/test but have no training interaction "
                               f"(e.g. {sorted(cold)[:5]}); all-rank evaluation needs a training history.")
+
+
+def write_split_config(out_dir, name, test_history, note):
+    """``<name>.yaml`` beside the split: the settings every run on it needs."""
+    text = (f"# Written by python -m recbole_darec.convert: {note}\n"
+            "benchmark_filename: [train, valid, test]\n"
+            "load_col:\n  inter: [user_id, item_id]\n"
+            f"test_history: {test_history}\n")
+    atomic_write_text(split_config_path(out_dir, name), text)
 
 
 def write_splits(out_dir, name, splits):
@@ -113,6 +133,7 @@ def convert_rlmrec(src, name, out):
         matrix = matrix.tocoo()
         splits[split] = list(zip(matrix.row.tolist(), matrix.col.tolist()))
     write_splits(out_dir, name, splits)
+    write_split_config(out_dir, name, "train", "RLMRec's own split; RLMRec masks training items only when testing")
     for kind, file in (("user", "usr_prf.pkl"), ("item", "itm_prf.pkl")):
         path = os.path.join(src, file)
         if os.path.isfile(path):
@@ -159,6 +180,22 @@ def carve_validation(train, ratio, seed):
     return new_train, valid
 
 
+def split_test_for_validation(test, seed):
+    """Move a seeded half (rounded down) of each user's test items into validation; one item stays in test."""
+    rng = np.random.default_rng(seed)
+    by_user = {}
+    for u, i in test:
+        by_user.setdefault(u, []).append(i)
+    new_test, valid = [], []
+    for u in sorted(by_user, key=int):
+        items = by_user[u]
+        order = rng.permutation(len(items))
+        n_valid = len(items) // 2
+        valid += [(u, items[k]) for k in order[:n_valid]]
+        new_test += [(u, items[k]) for k in order[n_valid:]]
+    return new_test, valid
+
+
 def _map_ids(pairs, user_map, item_map, origin):
     mapped = []
     for u, i in pairs:
@@ -197,15 +234,15 @@ def write_movielens_side_files(src, out_dir, name):
                 year = title[-5:-1] if title.endswith(")") and title[-5:-1].isdigit() else ""
                 title = title[:-7] if year else title
                 lines.append(f"{movie_id}\t{title}\t{year}\t{genres.replace('|', ' ')}\n")
-        atomic_write_bytes(os.path.join(out_dir, f"{name}.item"), lambda f: f.write("".join(lines).encode()))
+        atomic_write_text(os.path.join(out_dir, f"{name}.item"), "".join(lines))
     if os.path.isfile(users):
         lines = ["user_id:token\tgender:token\tage:token\toccupation:token\tzip_code:token\n"]
         with open(users, "r", encoding="ISO-8859-1") as f:
             lines += ["\t".join(line.rstrip("\n").split("::")) + "\n" for line in f]
-        atomic_write_bytes(os.path.join(out_dir, f"{name}.user"), lambda f: f.write("".join(lines).encode()))
+        atomic_write_text(os.path.join(out_dir, f"{name}.user"), "".join(lines))
 
 
-def convert_lightgcn_txt(src, name, out, valid_ratio=0.1, seed=2020, profile_ids="auto"):
+def convert_lightgcn_txt(src, name, out, valid_ratio=0.1, seed=2020, profile_ids="auto", valid_from="test"):
     out_dir = os.path.join(out, name)
     maps = {}
     for kind in ("user", "item"):
@@ -217,10 +254,19 @@ def convert_lightgcn_txt(src, name, out, valid_ratio=0.1, seed=2020, profile_ids
     valid_path = os.path.join(src, "valid.txt")
     if os.path.isfile(valid_path):
         valid = _map_ids(read_adjacency(valid_path), maps["user"], maps["item"], valid_path)
-    else:
+        note = "the source's own train/valid/test files"
+    elif valid_from == "test":
+        test, valid = split_test_for_validation(test, seed)
+        note = f"validation is a seeded half of each user's test.txt items (seed {seed}), training all of train.txt"
+    elif valid_from == "train":
         train, valid = carve_validation(train, valid_ratio, seed)
+        note = f"validation is {valid_ratio:.0%} of each user's train.txt items (seed {seed})"
+    else:
+        raise ConversionError(f"--valid_from={valid_from}: use test or train.")
     splits = {"train": train, "valid": valid, "test": test}
     write_splits(out_dir, name, splits)
+    # train + valid masked at test time: both are known positives of the user, never test items
+    write_split_config(out_dir, name, "train_valid", note)
     write_movielens_side_files(src, out_dir, name)
     for kind in ("user", "item"):
         path = os.path.join(src, f"llm_response_{kind}.json")
@@ -242,6 +288,24 @@ def convert_lightgcn_txt(src, name, out, valid_ratio=0.1, seed=2020, profile_ids
                       f"replaced by constructed side-information text, marked source=construct")
             write_texts(text_path(out_dir, name, kind), texts, source)
             print(f"{name}: {len(texts)} {kind} profiles imported from {path}")
+    report_leakage(out_dir, name, splits)
+
+
+def report_leakage(out_dir, name, splits):
+    """Run the profile leakage audit on a converted split and print it, with its warning when flagged."""
+    user_path, item_path = text_path(out_dir, name, "user"), text_path(out_dir, name, "item")
+    if not os.path.isfile(user_path):
+        return
+    side = os.path.join(out_dir, f"{name}.item")
+    table = read_side_table(side, "item_id") if os.path.isfile(side) else None
+    item_texts = read_texts(item_path) if os.path.isfile(item_path) else None
+    try:
+        names = item_names(item_texts, table)
+    except ProfileError as err:
+        print(f"{name}: leakage audit skipped: {err}")
+        return
+    print(f"{name}: how often user profiles name the items of each split (leakage audit)")
+    print(format_report(audit_splits(splits, read_texts(user_path), names)))
 
 
 def main(argv=None):
@@ -250,17 +314,19 @@ def main(argv=None):
     parser.add_argument("--src", required=True)
     parser.add_argument("--name", required=True)
     parser.add_argument("--out", default="dataset")
-    parser.add_argument("--valid_ratio", type=float, default=0.1)
+    parser.add_argument("--valid_from", choices=["test", "train"], default="test",
+                        help="without valid.txt: validation from half of each user's test items (test) "
+                             "or carved out of the training file (train)")
+    parser.add_argument("--valid_ratio", type=float, default=0.1, help="share carved out with --valid_from=train")
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--profile_ids", choices=["auto", "mapped", "raw"], default="auto")
     args = parser.parse_args(argv)
-    from recbole_darec.profiles import ProfileError
-
     try:
         if args.format == "rlmrec":
             convert_rlmrec(args.src, args.name, args.out)
         else:
-            convert_lightgcn_txt(args.src, args.name, args.out, args.valid_ratio, args.seed, args.profile_ids)
+            convert_lightgcn_txt(args.src, args.name, args.out, args.valid_ratio, args.seed, args.profile_ids,
+                                 args.valid_from)
     except (ConversionError, ProfileError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -18,9 +18,9 @@ import os
 import sys
 
 import torch
-import yaml
 
-from recbole_darec.config import ConfigError
+from recbole_darec.checks import ConfigError
+from recbole_darec.cli import parse_overrides
 from recbole_darec.leaderboard import pick_main_metric, render_markdown, summarize
 from recbole_darec.quick_start import load_data_and_model
 from recbole_darec.utils import get_trainer, set_threads
@@ -64,13 +64,10 @@ def main(argv=None):
     parser.add_argument("--baseline", default=None, help="model the others are compared with (default: the first)")
     parser.add_argument("--main_metric", default="recall@20", help="metric of the gain and the paired t-test")
     args, unknown = parser.parse_known_args(argv)
-    sys.argv = sys.argv[:1]  # RecBole's Config also reads sys.argv; the overrides reach it explicitly below
-    overrides = {}
-    for arg in unknown:
-        if not (arg.startswith("--") and "=" in arg):
-            parser.error(f"unrecognised argument {arg!r}; settings are given as --key=value")
-        key, value = arg[2:].split("=", 1)
-        overrides[key] = yaml.safe_load(value)  # numbers, lists and strings as in a YAML config file
+    try:
+        overrides = parse_overrides(unknown)
+    except ConfigError as err:
+        parser.error(str(err))
     try:
         rows = []
         for path in checkpoint_files(args.paths):

@@ -6,6 +6,8 @@
 RecBole's own ``objective_function`` builds RecBole's Config, which cannot find our models;
 this one trains through :func:`recbole_darec.run_recbole_darec`. Parameters are chosen on
 the validation score (the config's ``valid_metric``); test results are only reported.
+Other ``--key=value`` settings hold for every trial; a key that is also searched is an error
+(it would silently replace the searched value).
 """
 
 import argparse
@@ -14,10 +16,11 @@ import sys
 from functools import partial
 
 
-def objective_function(config_dict=None, config_file_list=None, saved=True, model=None, dataset=None):
+def objective_function(config_dict=None, config_file_list=None, saved=True, model=None, dataset=None, fixed=None):
+    """One trial: ``fixed`` settings, then the trial's searched ``config_dict``."""
     from recbole_darec.quick_start import run_recbole_darec
 
-    config_dict = dict(config_dict or {}, state="ERROR", show_progress=False)
+    config_dict = dict(fixed or {}, **(config_dict or {}), state="ERROR", show_progress=False)
     result = run_recbole_darec(model, dataset, config_file_list, config_dict, saved=saved)
     return {"model": model, **{k: result[k] for k in ("best_valid_score", "valid_score_bigger",
                                                        "best_valid_result", "test_result")}}
@@ -32,14 +35,27 @@ def main(argv=None):
     parser.add_argument("--algo", default="exhaustive", help="exhaustive | random | bayes")
     parser.add_argument("--max_evals", type=int, default=100)
     parser.add_argument("--output_file", default=None)
-    args, _ = parser.parse_known_args(argv)
+    args, unknown = parser.parse_known_args(argv)
     from recbole.trainer import HyperTuning
 
     import recbole_darec  # noqa: F401  (compat layer)
+    from recbole_darec.checks import ConfigError
+    from recbole_darec.cli import parse_overrides
 
+    try:
+        fixed = parse_overrides(unknown)
+        with open(args.params_file) as f:
+            searched = {line.split()[0] for line in f if line.strip() and not line.lstrip().startswith("#")}
+        both = sorted(searched & set(fixed))
+        if both:
+            raise ConfigError(f"--{both[0]} is searched in {args.params_file}; remove it from the command line "
+                              "or from the search space.")
+    except (ConfigError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     logging.getLogger().setLevel(logging.ERROR)
     config_files = args.config_files.split() if args.config_files else None
-    tuner = HyperTuning(partial(objective_function, model=args.model, dataset=args.dataset),
+    tuner = HyperTuning(partial(objective_function, model=args.model, dataset=args.dataset, fixed=fixed),
                         algo=args.algo, params_file=args.params_file, fixed_config_file_list=config_files,
                         max_evals=args.max_evals)
     tuner.run()

@@ -51,7 +51,8 @@ def summarize(rows, models, metrics):
         for metric in metrics:
             values = {seed: float(r[metric]) for seed, r in ok[model].items() if r.get(metric) not in (None, "")}
             mean, std = mean_std(list(values.values()))
-            base_values = {seed: float(r[metric]) for seed, r in ok[baseline].items() if r.get(metric) not in (None, "")}
+            base_values = {seed: float(r[metric]) for seed, r in ok[baseline].items()
+                           if r.get(metric) not in (None, "")}
             base_mean, _ = mean_std(list(base_values.values()))
             p, n = paired_test(values, base_values) if model != baseline else (math.nan, 0)
             entry["metrics"][metric] = {"mean": mean, "std": std, "gain": relative_gain(mean, base_mean)
@@ -60,9 +61,19 @@ def summarize(rows, models, metrics):
     return summary
 
 
+def smaller_is_better(metric):
+    """Whether a (``test_``/``valid_``-prefixed) metric is better when lower, by RecBole's own registry."""
+    from recbole.evaluator.register import smaller_metrics
+
+    name = metric.split("_", 1)[1] if metric.startswith(("test_", "valid_")) else metric
+    return name.split("@")[0].lower() in smaller_metrics
+
+
 def render_markdown(summary, metrics, main_metric, title):
-    best = {m: max((e["metrics"][m]["mean"] for e in summary if not math.isnan(e["metrics"][m]["mean"])),
-                   default=math.nan) for m in metrics}
+    best = {}
+    for m in metrics:
+        means = [e["metrics"][m]["mean"] for e in summary if not math.isnan(e["metrics"][m]["mean"])]
+        best[m] = (min if smaller_is_better(m) else max)(means, default=math.nan)
     lines = [f"## {title}", "", "| model | runs | " + " | ".join(metrics) + " |",
              "|---|---|" + "---|" * len(metrics)]
     for e in summary:

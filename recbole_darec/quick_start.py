@@ -11,8 +11,10 @@ from recbole.data import data_preparation
 from recbole.utils import get_environment, init_logger, init_seed, set_color
 
 from recbole_darec.checkpoint import load_checkpoint, rebuild_config_dict, restore_model
-from recbole_darec.config import Config, check_value
-from recbole_darec.data import create_dataset, mask_training_items_only, prepare_dataset_files
+from recbole_darec.checks import check_value
+from recbole_darec.config import Config
+from recbole_darec.data import create_dataset, mask_training_items_only
+from recbole_darec.prepare import prepare_dataset_files
 from recbole_darec.trainer import latest_last_checkpoint
 from recbole_darec.utils import get_model, get_trainer, set_threads
 
@@ -75,6 +77,7 @@ def run_recbole_darec(model=None, dataset=None, config_file_list=None, config_di
         # RecBole's special trainers (non-general models) do not record these
         "epoch_seconds": getattr(trainer, "epoch_seconds", []),
         "valid_history": getattr(trainer, "valid_history", []),
+        "best_epoch": getattr(trainer, "best_epoch", None),
         "eval_seconds": getattr(trainer, "valid_seconds", 0.0) + test_seconds,
     }
     if not config["single_spec"]:

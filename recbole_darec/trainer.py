@@ -64,6 +64,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         self.epoch_seconds = []  # training time of each epoch this process ran
         self.valid_history = []  # (epoch, validation result) of each validation this process ran
         self.valid_seconds = 0.0
+        self.best_epoch = None  # epoch of the state saved as the best model (RecBole keeps the last tie)
         self._epoch = None
         # RecBole names checkpoints <model>-<time to the second>.pth: two runs started in the same
         # second (compare --jobs, a sweep) would overwrite each other's best model. The pid separates them.
@@ -86,12 +87,15 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
             other_parameter=self.model.other_parameter(),
             optimizer=self.optimizer.state_dict(),
             best_model_file=self.saved_model_file,
+            best_epoch=-1 if self.best_epoch is None else self.best_epoch,
         )
 
     def _is_writer(self):
         return self.config["single_spec"] or self.config["local_rank"] == 0
 
     def _save_checkpoint(self, epoch, verbose=True, **kwargs):
+        """RecBole calls this whenever the validation score improves (every epoch without validation)."""
+        self.best_epoch = epoch
         if not self._is_writer():
             return
         path = kwargs.pop("saved_model_file", self.saved_model_file)
@@ -124,7 +128,8 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         checkpoint = load_checkpoint(resume_file, map_location=self.device)
         saved_model = checkpoint["config"].get("model")
         if saved_model != self.config["model"]:
-            raise CheckpointError(f"{resume_file} is a {saved_model} checkpoint; this run trains {self.config['model']}.")
+            raise CheckpointError(f"{resume_file} is a {saved_model} checkpoint; "
+                                  f"this run trains {self.config['model']}.")
         if "rng" not in checkpoint:
             raise CheckpointError(f"{resume_file} is a best-model checkpoint without training state; "
                                   f"resume from the matching '*{LAST_SUFFIX}' file.")
@@ -135,6 +140,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         self.best_valid_score = checkpoint["best_valid_score"]
         self.best_valid_result = json.loads(checkpoint["best_valid_result"])
         self.saved_model_file = checkpoint["best_model_file"]
+        self.best_epoch = None if checkpoint.get("best_epoch", -1) < 0 else checkpoint["best_epoch"]
         self._resume_rng = checkpoint["rng"]
         self.logger.info(f"Resumed from {resume_file}: continuing at epoch {self.start_epoch}.")
 

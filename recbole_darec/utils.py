@@ -39,7 +39,8 @@ def get_model(model_name):
 
 def get_trainer(model_type, model_name):
     """Every model runs under our trainer (safe checkpoints, resume) unless RecBole needs a special one."""
-    from recbole.utils import ModelType, get_trainer as recbole_get_trainer
+    from recbole.utils import ModelType
+    from recbole.utils import get_trainer as recbole_get_trainer
 
     from recbole_darec.trainer import Trainer
 

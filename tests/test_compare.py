@@ -5,9 +5,8 @@ import math
 import os
 
 import pytest
-from scipy import stats
-
 from conftest import run_cli, write_random_embeddings
+from scipy import stats
 
 from recbole_darec.leaderboard import mean_std, paired_test, relative_gain, render_markdown, summarize
 

@@ -7,7 +7,6 @@ import pickle
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
 from conftest import SHARED, base_config
 
 import recbole_darec  # noqa: F401

@@ -7,7 +7,6 @@ import sys
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
 from conftest import ROOT, base_config, run_cli
 
 import recbole_darec  # noqa: F401  (applies the compat layer)

@@ -6,13 +6,19 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from conftest import base_config, copy_dataset
 
 import recbole_darec  # noqa: F401
 from recbole_darec.config import Config, ConfigError
-from recbole_darec.model.losses import (center_alignment, cluster_means, cosine_gram, cross_alignment,
-                                        orthogonality, similarity_structure, uniformity)
+from recbole_darec.model.losses import (
+    center_alignment,
+    cluster_means,
+    cosine_gram,
+    cross_alignment,
+    orthogonality,
+    similarity_structure,
+    uniformity,
+)
 from recbole_darec.quick_start import load_data_and_model, run_recbole_darec
 from recbole_darec.utils import get_trainer
 

@@ -7,7 +7,6 @@ import pickle
 
 import numpy as np
 import pytest
-
 from conftest import SHARED, base_config, copy_dataset, run_cli, write_random_embeddings
 
 import recbole_darec  # noqa: F401

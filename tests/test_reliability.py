@@ -10,7 +10,6 @@ import time
 
 import pytest
 import torch
-
 from conftest import ROOT, base_config, copy_dataset
 
 import recbole_darec  # noqa: F401

@@ -17,16 +17,21 @@ from recbole.data.dataset import Dataset as RecBoleDataset
 from recbole.utils import FeatureSource
 
 from recbole_darec.data.atomic import AtomicFileError, validate_atomic_file
+from recbole_darec.filenames import VECTOR_FIELDS, VECTOR_KIND
 
-PROFILE_FILES = {
-    # suffix: (kind, id field, vector field)
-    "useremb": ("user", "uid", "user_emb"),
-    "itememb": ("item", "iid", "item_emb"),
-}
+
+def _profile_file(suffix):
+    """(kind, id field, vector field) of a profile-vector suffix."""
+    kind = VECTOR_KIND[suffix]
+    return (kind, *VECTOR_FIELDS[kind])
 
 
 class DatasetError(ValueError):
     """Data that cannot be used as given; the message names file or id and the fix."""
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """A dataset's files are absent; the message says where they were looked for and how to get them."""
 
 
 class Dataset(RecBoleDataset):
@@ -34,7 +39,7 @@ class Dataset(RecBoleDataset):
 
     @property
     def profile_suffixes(self):
-        return [s for s in (self.config["additional_feat_suffix"] or []) if s in PROFILE_FILES]
+        return [s for s in (self.config["additional_feat_suffix"] or []) if s in VECTOR_KIND]
 
     def _load_feat(self, filepath, source):
         source_name = source.value if isinstance(source, FeatureSource) else source
@@ -43,14 +48,14 @@ class Dataset(RecBoleDataset):
             unique_key = None
             if source_name == "inter" and not self.config["rm_dup_inter"]:
                 unique_key = (self.uid_field, self.iid_field)
-            elif source_name in PROFILE_FILES:
-                unique_key = (PROFILE_FILES[source_name][1],)
+            elif source_name in VECTOR_KIND:
+                unique_key = (_profile_file(source_name)[1],)
             validate_atomic_file(filepath, self.config["field_separator"], self.config["seq_separator"],
                                  self.config["encoding"], unique_key=unique_key, load_fields=load_col)
         return super()._load_feat(filepath, source)
 
     def _get_load_and_unload_col(self, source):
-        if source in PROFILE_FILES:
+        if source in VECTOR_KIND:
             return None, None  # always load the whole embedding file, whatever load_col says
         return super()._get_load_and_unload_col(source)
 
@@ -68,7 +73,8 @@ class Dataset(RecBoleDataset):
         if len(self.inter_feat) == 0:
             raise DatasetError(
                 f"dataset '{self.dataset_name}' has no interactions left after filtering "
-                f"(val_interval={self.config['val_interval']}, user_inter_num_interval={self.config['user_inter_num_interval']}, "
+                f"(val_interval={self.config['val_interval']}, "
+                f"user_inter_num_interval={self.config['user_inter_num_interval']}, "
                 f"item_inter_num_interval={self.config['item_inter_num_interval']}); loosen these settings.")
 
     def _remap_ID_all(self):
@@ -99,7 +105,7 @@ class Dataset(RecBoleDataset):
                     "or set allow_unknown_ids: True.")
 
     def _drop_unknown_profile_rows(self, suffix):
-        kind, id_field, _ = PROFILE_FILES[suffix]
+        kind, id_field, _ = _profile_file(suffix)
         feat = getattr(self, f"{suffix}_feat")
         keep = feat[id_field].isin(self._known_ids(kind))
         if not keep.all():
@@ -111,7 +117,7 @@ class Dataset(RecBoleDataset):
 
     def _normalize(self):
         # normalize_all would min-max scale the profile vectors too; keep them as encoded.
-        hidden = {PROFILE_FILES[s][2]: self.field2type.pop(PROFILE_FILES[s][2]) for s in self.profile_suffixes}
+        hidden = {_profile_file(s)[2]: self.field2type.pop(_profile_file(s)[2]) for s in self.profile_suffixes}
         try:
             super()._normalize()
         finally:
@@ -120,7 +126,7 @@ class Dataset(RecBoleDataset):
     def _preload_weight_matrix(self):
         super()._preload_weight_matrix()
         for suffix in self.profile_suffixes:
-            kind, id_field, _ = PROFILE_FILES[suffix]
+            kind, id_field, _ = _profile_file(suffix)
             covered = np.zeros(self.num(id_field), dtype=bool)
             covered[getattr(self, f"{suffix}_feat")[id_field].values] = True
             covered[0] = True  # [PAD]
@@ -129,7 +135,8 @@ class Dataset(RecBoleDataset):
                 continue
             tokens = self.id2token(id_field, missing[:5])
             message = (f"{len(missing)} {kind}(s) of '{self.dataset_name}' have no vector in "
-                       f"{os.path.join(self.dataset_path, self.dataset_name + '.' + suffix)} (e.g. {', '.join(map(str, tokens))})")
+                       f"{os.path.join(self.dataset_path, self.dataset_name + '.' + suffix)} "
+                       f"(e.g. {', '.join(map(str, tokens))})")
             if not self.config["profile_allow_missing"]:
                 raise DatasetError(message + "; add their profiles and re-encode, or set profile_allow_missing: True "
                                              "to give them zero vectors.")
@@ -137,14 +144,14 @@ class Dataset(RecBoleDataset):
 
     def profile_matrix(self, kind):
         """Float tensor [n_users or n_items, d] of profile vectors, row = RecBole internal id."""
-        suffix = next((s for s in self.profile_suffixes if PROFILE_FILES[s][0] == kind), None)
+        suffix = next((s for s in self.profile_suffixes if VECTOR_KIND[s] == kind), None)
         if suffix is None:
             raise DatasetError(f"no {kind} profile vectors are configured: add '{kind}emb' to additional_feat_suffix.")
-        matrix = self.get_preload_weight(PROFILE_FILES[suffix][1])
+        matrix = self.get_preload_weight(VECTOR_FIELDS[kind][0])
         expected = self.user_num if kind == "user" else self.item_num
         if matrix.shape[0] != expected:
             raise DatasetError(f"{kind} profile matrix has {matrix.shape[0]} rows for {expected} {kind}s.")
         return torch.as_tensor(matrix, dtype=torch.float32)
 
 
-__all__ = ["Dataset", "DatasetError", "AtomicFileError", "PROFILE_FILES"]
+__all__ = ["Dataset", "DatasetError", "DatasetNotFoundError", "AtomicFileError"]

@@ -3,13 +3,13 @@
 from recbole_darec.model.darec_lightgcn import DaRecLightGCN
 from recbole_darec.model.darec_sgl import DaRecSGL
 from recbole_darec.model.darec_simgcl import DaRecSimGCL
+from recbole_darec.model.lightgcn import LightGCN
 from recbole_darec.model.rlmrec_con_lightgcn import RLMRecConLightGCN
 from recbole_darec.model.rlmrec_con_sgl import RLMRecConSGL
 from recbole_darec.model.rlmrec_con_simgcl import RLMRecConSimGCL
 from recbole_darec.model.rlmrec_gen_lightgcn import RLMRecGenLightGCN
 from recbole_darec.model.rlmrec_gen_sgl import RLMRecGenSGL
 from recbole_darec.model.rlmrec_gen_simgcl import RLMRecGenSimGCL
-from recbole_darec.model.lightgcn import LightGCN
 from recbole_darec.model.sgl import SGL
 from recbole_darec.model.simgcl import SimGCL
 

@@ -20,27 +20,20 @@ Our reconstruction (no code is public; each choice is configurable):
   ``infonce``, the cross-side similarity matrix (CF shared row i against LLM shared row j) must
   single out each row's own counterpart, which the first two forms cannot enforce: both sides'
   shared parts collapsing to one point meets them at zero loss;
-* L_loc: K-means (scipy's ``kmeans2``) on the normalised shared parts of at most
-  ``darec_cluster_sample`` nodes, refitted every ``darec_cluster_interval`` steps and warm-started
-  from the previous centers (k-means++ on the first fit); batch rows are assigned to the
-  nearest stored center and the batch's per-cluster means of each side's normalised shared
-  rows are pulled together (``darec_center_loss``: mse or infonce).
-  ``darec_center_matching: joint`` clusters the concatenated, normalised shared parts of
-  both sides, so both sides' centers come from the same assignment; ``hungarian``
-  clusters each side alone and matches centers by maximum cosine (linear_sum_assignment).
+* L_loc: preference centers of the shared parts (:mod:`recbole_darec.model.preference_centers`):
+  K-means on at most ``darec_cluster_sample`` nodes, refitted every ``darec_cluster_interval``
+  steps; ``darec_center_matching`` (joint | hungarian), ``darec_center_loss`` (mse | infonce).
 """
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy.cluster.vq import ClusterError, kmeans2
-from scipy.optimize import linear_sum_assignment
 from torch import nn
 
-from recbole_darec.config import ConfigError, check_value
-from recbole_darec.model.aligned import ProfileAligned, ProfileAlignment, weight
-from recbole_darec.model.losses import (center_alignment, cluster_means, cross_alignment, orthogonality,
-                                        similarity_structure, uniformity)
+from recbole_darec.checks import ConfigError, check_value, check_weight
+from recbole_darec.model.aligned import ProfileAligned, ProfileAlignment
+from recbole_darec.model.losses import cross_alignment, orthogonality, similarity_structure, uniformity
+from recbole_darec.model.preference_centers import PreferenceCenters
 
 
 class DisentangledHeads(nn.Module):
@@ -76,34 +69,30 @@ class DaRecAlignment(ProfileAlignment):
 
     def __init__(self, config, cf_dim, llm_dim, n_users, n_items):
         super().__init__()
-        self.weights = {name: weight(config, f"darec_{name}_weight") for name in ("or", "uni", "glo", "loc")}
-        self.n_clusters = check_value(config, "darec_n_clusters", int, 2)
+        self.weights = {name: check_weight(config, f"darec_{name}_weight") for name in ("or", "uni", "glo", "loc")}
+        n_clusters = check_value(config, "darec_n_clusters", int, 2)
         largest_k = min(n_users, n_items) - 1
-        if self.n_clusters > largest_k:
-            raise ConfigError(f"darec_n_clusters = {self.n_clusters} exceeds the {largest_k} real users/items "
+        if n_clusters > largest_k:
+            raise ConfigError(f"darec_n_clusters = {n_clusters} exceeds the {largest_k} real users/items "
                               f"of the smaller side; choose at most {largest_k}.")
         self.interval = check_value(config, "darec_cluster_interval", int, 1)
-        self.cluster_sample = check_value(config, "darec_cluster_sample", int, self.n_clusters)
+        self.cluster_sample = check_value(config, "darec_cluster_sample", int, n_clusters)
         self.row_sample = check_value(config, "darec_row_sample", int, 2)
-        self.matching = check_value(config, "darec_center_matching", str, None, choices={"joint", "hungarian"})
-        self.center_loss = check_value(config, "darec_center_loss", str, None, choices={"mse", "infonce"})
-        self.temperature = check_value(config, "darec_center_temperature", float, 0.0, inclusive=False)
         self.global_loss = check_value(config, "darec_global_loss", str, None, choices={"mse", "kl", "infonce"})
         self.global_temperature = check_value(config, "darec_global_temperature", float, 0.0, inclusive=False)
-        self.scatter_backend = check_value(config, "darec_scatter_backend", str, None,
-                                           choices={"auto", "torch", "torch_scatter"})
         heads = {side: check_value(config, f"darec_{side}_head", str, None, choices={"linear", "mlp"})
                  for side in ("cf", "llm")}
         self.seed = config["seed"]
         self.cf_heads = DisentangledHeads(cf_dim, cf_dim, heads["cf"])
         self.llm_heads = DisentangledHeads(llm_dim, cf_dim, heads["llm"])
+        self.centers = PreferenceCenters(
+            n_clusters, cf_dim,
+            matching=check_value(config, "darec_center_matching", str, None, choices={"joint", "hungarian"}),
+            center_loss=check_value(config, "darec_center_loss", str, None, choices={"mse", "infonce"}),
+            temperature=check_value(config, "darec_center_temperature", float, 0.0, inclusive=False),
+            scatter_backend=check_value(config, "darec_scatter_backend", str, None,
+                                        choices={"auto", "torch", "torch_scatter"}))
         self.register_buffer("step", torch.zeros((), dtype=torch.long))
-        width = 2 * cf_dim if self.matching == "joint" else cf_dim
-        # Index 0: users, 1: items. joint: [K, 2d] centers of the concatenated shared parts, the
-        # same on both sides; hungarian: each side's own [K, d] centers and the matching of LLM to CF.
-        self.register_buffer("centers_cf", torch.zeros(2, self.n_clusters, width))
-        self.register_buffer("centers_llm", torch.zeros(2, self.n_clusters, width))
-        self.register_buffer("match", torch.arange(self.n_clusters).repeat(2, 1))
 
     def _generator(self, salt):
         """A random stream per step and purpose, independent of torch's global one (resume-safe)."""
@@ -117,62 +106,16 @@ class DaRecAlignment(ProfileAlignment):
 
     @torch.no_grad()
     def _refit_centers(self, side, cf_all, llm_all):
-        """K-means on a bounded node sample of the shared parts of one side (0: users, 1: items).
-
-        Incremental: each refit starts from the previous centers (k-means++ on the first fit,
-        or when a cluster has emptied), so cluster identities persist between refits.
-        """
+        """Refit one side's centers (0: users, 1: items) on a bounded node sample of its shared parts."""
         nodes = self._sample(torch.arange(1, len(cf_all)), self.cluster_sample, self._generator(11 + side))
         nodes = nodes.to(cf_all.device)  # row 0 is RecBole's [PAD]
-        cf_sh = F.normalize(self.cf_heads(cf_all[nodes])[0], dim=1)
-        llm_sh = F.normalize(self.llm_heads(llm_all[nodes])[0], dim=1)
-        rng = np.random.default_rng(self.seed + int(self.step))
-
-        def fit(x, previous):
-            x, centers = x.cpu().double().numpy(), None
-            if int(self.step):
-                try:
-                    centers, _ = kmeans2(x, previous.cpu().double().numpy(), minit="matrix", missing="raise")
-                except ClusterError:  # a cluster emptied: start afresh
-                    pass
-            if centers is None:
-                centers, _ = kmeans2(x, self.n_clusters, minit="++", seed=rng)
-            return torch.as_tensor(centers, dtype=torch.float32, device=cf_all.device)
-
-        if self.matching == "joint":
-            joint = fit(torch.cat([cf_sh, llm_sh], dim=1), self.centers_cf[side])
-            self.centers_cf[side] = self.centers_llm[side] = joint
-            return
-        self.centers_cf[side] = fit(cf_sh, self.centers_cf[side])
-        self.centers_llm[side] = fit(llm_sh, self.centers_llm[side])
-        similarity = F.normalize(self.centers_cf[side], dim=1) @ F.normalize(self.centers_llm[side], dim=1).T
-        self.match[side] = torch.as_tensor(linear_sum_assignment(-similarity.cpu().numpy())[1])
-
-    def local_loss(self, cf_unit, llm_unit):
-        """L_loc summed over users and items: batch rows (unit shared parts, [2, n, d]) go to their
-        nearest stored centers, and each side's per-cluster means of the CF and LLM rows are pulled together."""
-        if self.matching == "joint":
-            cf_cluster = llm_cluster = self._nearest(torch.cat([cf_unit, llm_unit], dim=-1).detach(), self.centers_cf)
-        else:
-            cf_cluster = self._nearest(cf_unit.detach(), self.centers_cf)
-            # relabel LLM clusters with the CF cluster they are matched to
-            llm_cluster = torch.argsort(self.match, dim=1).gather(1, self._nearest(llm_unit.detach(), self.centers_llm))
-        # One reduction for all four groupings: (CF, LLM) x (users, items), K clusters each.
-        k = self.n_clusters
-        group = torch.stack([cf_cluster, llm_cluster]) + torch.arange(0, 4 * k, k, device=cf_unit.device).view(2, 2, 1)
-        means, counts = cluster_means(torch.stack([cf_unit, llm_unit]).flatten(0, 2), group.flatten(), 4 * k,
-                                      self.scatter_backend)
-        means, counts = means.view(2, 2, k, -1), counts.view(2, 2, k)
-        present = (counts[0] > 0) & (counts[1] > 0)
-        return center_alignment(means[0], means[1], self.center_loss, self.temperature, present).sum()
-
-    @staticmethod
-    def _nearest(x, centers):
-        """Index of the nearest center of each row: argmin ||c||^2 - 2 x.c, one batched matmul."""
-        return (centers.pow(2).sum(dim=-1).unsqueeze(-2) - 2 * x @ centers.transpose(-1, -2)).argmin(dim=-1)
+        cf_unit = F.normalize(self.cf_heads(cf_all[nodes])[0], dim=1)
+        llm_unit = F.normalize(self.llm_heads(llm_all[nodes])[0], dim=1)
+        self.centers.refit(side, cf_unit, llm_unit, np.random.default_rng(self.seed + int(self.step)))
 
     def loss(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
-        if not any(self.weights.values()):
+        active = [name for name, w in self.weights.items() if w]
+        if not active:
             return {}
         if self.weights["loc"] and int(self.step) % self.interval == 0:
             self._refit_centers(0, user_all, user_profile)
@@ -183,8 +126,8 @@ class DaRecAlignment(ProfileAlignment):
         generator = self._generator(3)
         users, items = self._sample(users, n, generator), self._sample(items, n, generator)
         self.step += 1
-        if n < 2:  # a one-row batch has no pairs to compare
-            return {}
+        if n < 2:  # a one-row batch has no pairs to compare: every term is zero
+            return {f"darec_{name}": user_all.new_zeros(()) for name in active}
         cf_sh, cf_sp = self.cf_heads(torch.cat([user_all[users], item_all[items]]))
         llm_sh, llm_sp = self.llm_heads(torch.cat([user_profile[users], item_profile[items]]))
         # Normalised once, [part (CF/LLM shared, CF/LLM specific), side (users/items), n, d].
@@ -202,7 +145,7 @@ class DaRecAlignment(ProfileAlignment):
                 terms["glo"] = similarity_structure(grams[0], grams[1], self.global_loss,
                                                     self.global_temperature).sum()
         if self.weights["loc"]:
-            terms["loc"] = self.local_loss(units[0], units[1])
+            terms["loc"] = self.centers.loss(units[0], units[1])
         return {f"darec_{name}": self.weights[name] * value for name, value in terms.items()}
 
 

@@ -1,10 +1,11 @@
-"""DaRecLightGCN: LightGCN trained with the DaRec alignment (disentangled shared/specific parts, global and local structure).
+"""DaRecLightGCN: LightGCN trained with the DaRec alignment.
 
-Defaults: properties/model/LightGCN.yaml, ProfileAligned.yaml, DaRec.yaml and DaRecLightGCN.yaml, in that order.
+Defaults (properties/model/ unless RecBole's), in that order:
+RecBole's LightGCN.yaml, LightGCN.yaml, ProfileAligned.yaml, DaRec.yaml and DaRecLightGCN.yaml.
 """
 
-from recbole_darec.model.lightgcn import LightGCN
 from recbole_darec.model.darec import DaRec
+from recbole_darec.model.lightgcn import LightGCN
 
 
 class DaRecLightGCN(DaRec, LightGCN):

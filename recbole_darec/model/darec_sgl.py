@@ -1,10 +1,11 @@
-"""DaRecSGL: SGL trained with the DaRec alignment (disentangled shared/specific parts, global and local structure).
+"""DaRecSGL: SGL trained with the DaRec alignment.
 
-Defaults: properties/model/SGL.yaml, ProfileAligned.yaml, DaRec.yaml and DaRecSGL.yaml, in that order.
+Defaults (properties/model/ unless RecBole's), in that order:
+RecBole's SGL.yaml, SGL.yaml, ProfileAligned.yaml, DaRec.yaml and DaRecSGL.yaml.
 """
 
-from recbole_darec.model.sgl import SGL
 from recbole_darec.model.darec import DaRec
+from recbole_darec.model.sgl import SGL
 
 
 class DaRecSGL(DaRec, SGL):

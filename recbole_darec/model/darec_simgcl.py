@@ -1,10 +1,11 @@
-"""DaRecSimGCL: SimGCL trained with the DaRec alignment (disentangled shared/specific parts, global and local structure).
+"""DaRecSimGCL: SimGCL trained with the DaRec alignment.
 
-Defaults: properties/model/SimGCL.yaml, ProfileAligned.yaml, DaRec.yaml and DaRecSimGCL.yaml, in that order.
+Defaults (properties/model/ unless RecBole's), in that order:
+RecBole's LightGCN.yaml, LightGCN.yaml, SimGCL.yaml, ProfileAligned.yaml, DaRec.yaml and DaRecSimGCL.yaml.
 """
 
-from recbole_darec.model.simgcl import SimGCL
 from recbole_darec.model.darec import DaRec
+from recbole_darec.model.simgcl import SimGCL
 
 
 class DaRecSimGCL(DaRec, SimGCL):

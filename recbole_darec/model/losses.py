@@ -6,10 +6,15 @@ import torch
 import torch.nn.functional as F
 
 
-def info_nce(anchors, positives, temperature):
-    """Mean InfoNCE with cosine similarity: row i of ``anchors`` against all rows of ``positives``, i is positive."""
-    logits = F.normalize(anchors, dim=1) @ F.normalize(positives, dim=1).T / temperature
-    return F.cross_entropy(logits, torch.arange(len(anchors), device=anchors.device))
+def info_nce(anchors, candidates, temperature, positives=None):
+    """Mean InfoNCE with cosine similarity: row i of ``anchors`` against every row of ``candidates``.
+
+    The positive of row i is candidate ``positives[i]`` (default: candidate i, for two aligned sets).
+    """
+    logits = F.normalize(anchors, dim=1) @ F.normalize(candidates, dim=1).T / temperature
+    if positives is None:
+        positives = torch.arange(len(anchors), device=anchors.device)
+    return F.cross_entropy(logits, positives)
 
 
 def cosine_gram(x):

@@ -1,6 +1,7 @@
 """RLMRecConLightGCN: LightGCN trained with RLMRec's contrastive alignment.
 
-Defaults: properties/model/LightGCN.yaml, ProfileAligned.yaml and RLMRecConLightGCN.yaml, in that order.
+Defaults (properties/model/ unless RecBole's), in that order:
+RecBole's LightGCN.yaml, LightGCN.yaml, ProfileAligned.yaml and RLMRecCon.yaml.
 """
 
 from recbole_darec.model.lightgcn import LightGCN

@@ -1,10 +1,11 @@
 """RLMRecConSGL: SGL trained with RLMRec's contrastive alignment.
 
-Defaults: properties/model/SGL.yaml, ProfileAligned.yaml and RLMRecConSGL.yaml, in that order.
+Defaults (properties/model/ unless RecBole's), in that order:
+RecBole's SGL.yaml, SGL.yaml, ProfileAligned.yaml and RLMRecCon.yaml.
 """
 
-from recbole_darec.model.sgl import SGL
 from recbole_darec.model.rlmrec import RLMRecCon
+from recbole_darec.model.sgl import SGL
 
 
 class RLMRecConSGL(RLMRecCon, SGL):

@@ -1,10 +1,11 @@
 """RLMRecConSimGCL: SimGCL trained with RLMRec's contrastive alignment.
 
-Defaults: properties/model/SimGCL.yaml, ProfileAligned.yaml and RLMRecConSimGCL.yaml, in that order.
+Defaults (properties/model/ unless RecBole's), in that order:
+RecBole's LightGCN.yaml, LightGCN.yaml, SimGCL.yaml, ProfileAligned.yaml and RLMRecCon.yaml.
 """
 
-from recbole_darec.model.simgcl import SimGCL
 from recbole_darec.model.rlmrec import RLMRecCon
+from recbole_darec.model.simgcl import SimGCL
 
 
 class RLMRecConSimGCL(RLMRecCon, SimGCL):

@@ -1,10 +1,11 @@
-"""RLMRecGenSGL: SGL trained with RLMRec's generative (masked reconstruction) alignment.
+"""RLMRecGenSGL: SGL trained with RLMRec's generative alignment.
 
-Defaults: properties/model/SGL.yaml, ProfileAligned.yaml, RLMRecGen.yaml and RLMRecGenSGL.yaml, in that order.
+Defaults (properties/model/ unless RecBole's), in that order:
+RecBole's SGL.yaml, SGL.yaml, ProfileAligned.yaml and RLMRecGen.yaml.
 """
 
-from recbole_darec.model.sgl import SGL
 from recbole_darec.model.rlmrec import RLMRecGen
+from recbole_darec.model.sgl import SGL
 
 
 class RLMRecGenSGL(RLMRecGen, SGL):

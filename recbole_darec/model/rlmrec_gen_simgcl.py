@@ -1,10 +1,11 @@
-"""RLMRecGenSimGCL: SimGCL trained with RLMRec's generative (masked reconstruction) alignment.
+"""RLMRecGenSimGCL: SimGCL trained with RLMRec's generative alignment.
 
-Defaults: properties/model/SimGCL.yaml, ProfileAligned.yaml, RLMRecGen.yaml and RLMRecGenSimGCL.yaml, in that order.
+Defaults (properties/model/ unless RecBole's), in that order:
+RecBole's LightGCN.yaml, LightGCN.yaml, SimGCL.yaml, ProfileAligned.yaml and RLMRecGen.yaml.
 """
 
-from recbole_darec.model.simgcl import SimGCL
 from recbole_darec.model.rlmrec import RLMRecGen
+from recbole_darec.model.simgcl import SimGCL
 
 
 class RLMRecGenSimGCL(RLMRecGen, SimGCL):

@@ -18,27 +18,33 @@ from logging import getLogger
 import numpy as np
 from recbole.utils import init_seed
 
-from recbole_darec.checkpoint import atomic_write_bytes
+from recbole_darec.atomic_io import atomic_write_text
+from recbole_darec.filenames import VECTOR_FIELDS, text_path, vector_path
 from recbole_darec.profiles.encoder import DEFAULT_ENCODER, TextEncoder
-from recbole_darec.profiles.sources import (ProfileGenerator, construct_item_texts, construct_user_texts,
-                                            describe_rows, import_texts, read_id_map, read_side_table)
-from recbole_darec.profiles.texts import ProfileError, read_texts, text_path, texts_digest, write_texts
+from recbole_darec.profiles.sources import (
+    ProfileGenerator,
+    construct_item_texts,
+    construct_user_texts,
+    describe_rows,
+    import_texts,
+    read_id_map,
+    read_side_table,
+)
+from recbole_darec.profiles.texts import ProfileError, read_texts, texts_digest, write_texts
 
-EMB_SUFFIX = {"user": "useremb", "item": "itememb"}
-EMB_FIELDS = {"user": ("uid", "user_emb"), "item": ("iid", "item_emb")}
 SOURCES = ("auto", "import", "construct", "generate")
 
 
 def emb_path(config, kind):
-    return os.path.join(config["data_path"], f"{config['dataset']}.{EMB_SUFFIX[kind]}")
+    return vector_path(config["data_path"], config["dataset"], kind)
 
 
 def _meta_path(config, kind):
     return emb_path(config, kind) + ".meta.json"
 
 
-def training_pairs(config):
-    """(raw user, raw item) pairs of the training split exactly as a run with ``config`` will split it."""
+def split_pairs(config):
+    """``{split: [(raw user, raw item), ...]}`` for train, valid and test, exactly as a run with ``config`` splits."""
     from recbole_darec.data.dataset import Dataset
 
     plain = copy.copy(config)
@@ -46,10 +52,31 @@ def training_pairs(config):
                                    alias_of_user_id=None, alias_of_item_id=None)
     init_seed(config["seed"], config["reproducibility"])  # the same permutation the run will draw
     dataset = Dataset(plain)
-    train = dataset.build()[0]
-    users = dataset.id2token(dataset.uid_field, train.inter_feat[dataset.uid_field].numpy())
-    items = dataset.id2token(dataset.iid_field, train.inter_feat[dataset.iid_field].numpy())
-    return list(zip(users.tolist(), items.tolist()))
+    result = {}
+    for split, part in zip(("train", "valid", "test"), dataset.build()):
+        users = dataset.id2token(dataset.uid_field, part.inter_feat[dataset.uid_field].numpy())
+        items = dataset.id2token(dataset.iid_field, part.inter_feat[dataset.iid_field].numpy())
+        result[split] = list(zip(users.tolist(), items.tolist()))
+    return result
+
+
+def training_pairs(config):
+    """(raw user, raw item) pairs of the training split exactly as a run with ``config`` will split it."""
+    return split_pairs(config)["train"]
+
+
+def audit_profiles(config, names_file=None):
+    """The leakage audit (:mod:`.audit`) of ``config``'s dataset: its user profile texts against its splits."""
+    from recbole_darec.profiles.audit import audit_splits, item_names
+
+    user_path = text_path(config["data_path"], config["dataset"], "user")
+    if not os.path.isfile(user_path):
+        raise ProfileError(f"no user profile texts at {user_path}: import or build them first "
+                           f"(python -m recbole_darec.profiles --dataset={config['dataset']}).")
+    item_path = text_path(config["data_path"], config["dataset"], "item")
+    item_texts = read_texts(item_path) if os.path.isfile(item_path) else None
+    names = item_names(item_texts, _side_table(config, "item"), names_file)
+    return audit_splits(split_pairs(config), read_texts(user_path), names)
 
 
 def _side_table(config, kind):
@@ -112,13 +139,13 @@ def build_texts(config, kinds, source="auto", user_src=None, item_src=None, user
 
 def write_embedding_file(path, kind, ids, vectors):
     """A RecBole atomic file with one float_seq vector per raw id, written atomically."""
-    id_field, vec_field = EMB_FIELDS[kind]
+    id_field, vec_field = VECTOR_FIELDS[kind]
     if not np.isfinite(vectors).all():
         bad = [ids[i] for i in np.flatnonzero(~np.isfinite(vectors).all(axis=1))[:5]]
         raise ProfileError(f"encoder produced NaN/inf vectors for {kind} ids {bad}; check those texts and the encoder.")
     lines = [f"{id_field}:token\t{vec_field}:float_seq\n"]
     lines += [f"{key}\t{' '.join(f'{x:.7g}' for x in row)}\n" for key, row in zip(ids, vectors)]
-    atomic_write_bytes(path, lambda f: f.write("".join(lines).encode("utf-8")))
+    atomic_write_text(path, "".join(lines))
 
 
 def make_encoder(config):
@@ -128,7 +155,10 @@ def make_encoder(config):
 
 
 def ensure_profile_embeddings(config, kinds=("user", "item"), force=False, encoder=None, **text_options):
-    """Build texts and vectors of ``kinds`` unless a fresh cache exists; returns {kind: "cached"|"encoded"|"supplied"}."""
+    """Build texts and vectors of ``kinds`` unless a fresh cache exists.
+
+    Returns ``{kind: "cached" | "encoded" | "supplied"}``.
+    """
     logger = getLogger()
     status = {}
     todo = []
@@ -151,7 +181,7 @@ def ensure_profile_embeddings(config, kinds=("user", "item"), force=False, encod
         logger.info(f"encoding {len(ids)} {kind} profiles with {encoder.name}")
         vectors = encoder.encode([texts[kind][i] for i in ids], show_progress=config["show_progress"])
         write_embedding_file(emb_path(config, kind), kind, ids, vectors)
-        atomic_write_bytes(_meta_path(config, kind), lambda f: f.write(json.dumps(key, indent=1).encode()))
+        atomic_write_text(_meta_path(config, kind), json.dumps(key, indent=1))
         status[kind] = "encoded"
     return status
 
@@ -164,5 +194,6 @@ def _read_meta(config, kind):
         return None
 
 
-__all__ = ["ProfileError", "ensure_profile_embeddings", "build_texts", "training_pairs", "TextEncoder",
+__all__ = ["ProfileError", "ensure_profile_embeddings", "build_texts", "training_pairs", "split_pairs",
+           "audit_profiles", "TextEncoder",
            "write_embedding_file", "emb_path", "DEFAULT_ENCODER"]

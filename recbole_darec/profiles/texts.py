@@ -7,19 +7,13 @@ safe for any text (tabs, newlines, quotes).
 
 import hashlib
 import json
-import os
 
-from recbole_darec.checkpoint import atomic_write_bytes
-
-TEXT_SUFFIX = {"user": "uprofile.jsonl", "item": "iprofile.jsonl"}
+from recbole_darec.atomic_io import atomic_write_text
 
 
 class ProfileError(ValueError):
     """Bad profile input; the message names the file, line or id and the fix."""
 
-
-def text_path(dataset_dir, dataset, kind):
-    return os.path.join(dataset_dir, f"{dataset}.{TEXT_SUFFIX[kind]}")
 
 
 def check_texts(texts, origin):
@@ -36,7 +30,7 @@ def write_texts(path, texts, source):
     label = source.get if isinstance(source, dict) else (lambda _: source)
     lines = "".join(json.dumps({"id": str(k), "text": v, "source": label(k)}, ensure_ascii=False) + "\n"
                     for k, v in texts.items())
-    atomic_write_bytes(path, lambda f: f.write(lines.encode("utf-8")))
+    atomic_write_text(path, lines)
 
 
 def read_texts(path):

@@ -1,0 +1,43 @@
+"""The one parser of ``--key=value`` configuration overrides on a command line.
+
+Every entry point parses its own flags with argparse and hands what is left to
+:func:`parse_overrides`; the result goes to RecBole's Config as ``config_dict`` (this
+package's Config never reads ``sys.argv`` itself).
+"""
+
+import json
+
+import yaml
+
+from recbole_darec.checks import ConfigError
+
+
+def parse_value(text):
+    """A command-line value as a YAML config file would read it (numbers, booleans, lists, dicts);
+    ``1e-3`` is a number too (YAML 1.1 alone would keep it a string)."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def parse_overrides(args):
+    """``{key: value}`` from ``--key=value`` arguments; anything else is a :class:`ConfigError`."""
+    overrides = {}
+    for arg in args:
+        if not (arg.startswith("--") and "=" in arg and len(arg.split("=", 1)[0]) > 2):
+            raise ConfigError(f"unrecognised argument {arg!r}: settings are given as --key=value.")
+        key, value = arg[2:].split("=", 1)
+        overrides[key] = parse_value(value)
+    return overrides
+
+
+def override_args(overrides):
+    """The inverse of :func:`parse_overrides`, for passing settings on to a child process."""
+    return [f"--{key}={value if isinstance(value, str) else json.dumps(value)}" for key, value in overrides.items()]

@@ -1,0 +1,58 @@
+"""One training run that records its metrics and costs as JSON: what ``compare`` starts for each (model, seed).
+
+    python -m recbole_darec.record_run --model=LightGCN --dataset=lastfm --seed=2020 --result_file=out.json \
+        [--config_files="a.yaml b.yaml"] [--key=value ...]
+"""
+
+import argparse
+import json
+import sys
+
+from recbole_darec.atomic_io import atomic_write_text
+from recbole_darec.checks import ConfigError
+from recbole_darec.cli import parse_overrides
+
+
+def run_one_and_record(model, dataset, seed, result_file, config_files=None, overrides=None):
+    """Train one model (in this process), write its metrics and costs to ``result_file`` as JSON."""
+    import resource
+
+    import torch
+
+    from recbole_darec.quick_start import run_recbole_darec
+
+    result = run_recbole_darec(model, dataset, config_files, dict(overrides or {}, seed=seed))
+    valid_history = result["valid_history"]
+    best_epoch = "" if result["best_epoch"] is None else result["best_epoch"]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak resident memory, MB
+    row = {f"test_{k}": v for k, v in (result["test_result"] or {}).items()}
+    if torch.cuda.is_available():
+        row["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    row.update({f"valid_{k}": v for k, v in (result["best_valid_result"] or {}).items()})
+    epochs = result["epoch_seconds"]
+    row.update(best_epoch=best_epoch, epochs_run=len(epochs),
+               train_s_per_epoch=round(sum(epochs) / len(epochs), 3) if epochs else "",
+               eval_s=round(result["eval_seconds"], 2), peak_mem_mb=round(peak, 1),
+               valid_curve=json.dumps(valid_history), valid_metric=result["valid_metric"])
+    atomic_write_text(result_file, json.dumps(row))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--result_file", required=True)
+    parser.add_argument("--config_files", default=None)
+    args, unknown = parser.parse_known_args(argv)
+    try:
+        overrides = parse_overrides(unknown)
+    except ConfigError as err:
+        parser.error(str(err))
+    config_files = args.config_files.split() if args.config_files else None
+    run_one_and_record(args.model, args.dataset, args.seed, args.result_file, config_files, overrides)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
