@@ -1,3 +1,6 @@
+"""Shared fixtures. Helpers are fixtures that return the helper function, so tests name what they use."""
+
+import ast
 import os
 import shutil
 import subprocess
@@ -6,18 +9,18 @@ import sys
 import numpy as np
 import pytest
 
+from recbole_darec.config import Config
+from recbole_darec.prepare import prepare_dataset_files
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "datasets")
-sys.path.insert(0, ROOT)
 
 
-@pytest.fixture(autouse=True)
-def _plain_argv(monkeypatch):
-    """RecBole's Config reads --key=value from sys.argv; keep pytest's own arguments out of it."""
-    monkeypatch.setattr(sys, "argv", ["pytest"])
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: starts subprocesses or trains several models (deselect: -m 'not slow')")
 
 
-def base_config(tmp_path, **overrides):
+def _base_config(tmp_path, **overrides):
     """Fast, quiet settings for in-process runs writing only under ``tmp_path``."""
     config = {
         "data_path": str(tmp_path / "dataset"),
@@ -33,33 +36,141 @@ def base_config(tmp_path, **overrides):
     return config
 
 
-def run_cli(*args, cwd=None, timeout=600):
+def _run_cli(*args, cwd=None, timeout=600):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     return subprocess.run([sys.executable, *args], cwd=cwd or ROOT, capture_output=True, text=True,
                           timeout=timeout, env=env)
 
 
 @pytest.fixture(scope="session")
+def repo_root():
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_dataset():
+    """``shared_dataset(name)``: the folder of ``../shared/datasets/<name>``; the test is skipped without it."""
+    def shared_dataset(name):
+        path = os.path.join(SHARED, name)
+        if not os.path.isdir(path):
+            pytest.skip(f"../shared/datasets/{name} absent")
+        return path
+    return shared_dataset
+
+
+@pytest.fixture(scope="session")
+def base_config():
+    return _base_config
+
+
+@pytest.fixture(scope="session")
+def run_cli():
+    """``run_cli(*args)``: ``python *args`` in the repository root, output captured."""
+    return _run_cli
+
+
+@pytest.fixture(scope="session")
 def ml100k_profiles(tmp_path_factory):
     """ml-100k with real constructed profiles encoded by the packaged MiniLM, built once per session."""
     data = tmp_path_factory.mktemp("profiled") / "dataset"
-    result = run_cli("-m", "recbole_darec.profiles", "--dataset=ml-100k", f"--data_path={data}",
-                     "--show_progress=False")
+    result = _run_cli("-m", "recbole_darec.profiles", "--dataset=ml-100k", f"--data_path={data}",
+                      "--show_progress=False")
     assert result.returncode == 0, result.stderr[-3000:]
     return data
 
 
-def copy_dataset(src_data_path, dst_data_path, name="ml-100k"):
-    shutil.copytree(os.path.join(src_data_path, name), os.path.join(dst_data_path, name))
-    return dst_data_path
+@pytest.fixture(scope="session")
+def copy_dataset():
+    def copy_dataset(src_data_path, dst_data_path, name="ml-100k"):
+        shutil.copytree(os.path.join(src_data_path, name), os.path.join(dst_data_path, name))
+        return dst_data_path
+    return copy_dataset
 
 
-def write_random_embeddings(folder, name, kind, ids, dim=16, seed=0):
-    rng = np.random.default_rng(seed)
-    field, vec = ("uid", "user_emb") if kind == "user" else ("iid", "item_emb")
-    path = os.path.join(folder, f"{name}.{kind}emb")
-    with open(path, "w") as f:
-        f.write(f"{field}:token\t{vec}:float_seq\n")
-        for i in ids:
-            f.write(f"{i}\t{' '.join(f'{x:.6f}' for x in rng.normal(size=dim))}\n")
-    return path
+@pytest.fixture(scope="session")
+def write_random_embeddings():
+    def write_random_embeddings(folder, name, kind, ids, dim=16, seed=0):
+        rng = np.random.default_rng(seed)
+        field, vec = ("uid", "user_emb") if kind == "user" else ("iid", "item_emb")
+        path = os.path.join(folder, f"{name}.{kind}emb")
+        with open(path, "w") as f:
+            f.write(f"{field}:token\t{vec}:float_seq\n")
+            for i in ids:
+                f.write(f"{i}\t{' '.join(f'{x:.6f}' for x in rng.normal(size=dim))}\n")
+        return path
+    return write_random_embeddings
+
+
+@pytest.fixture(scope="module")
+def trained_lightgcn(tmp_path_factory):
+    """One two-epoch LightGCN run on ml-100k, shared by the checkpoint and re-scoring tests of a module."""
+    from recbole_darec.quick_start import run_recbole_darec
+
+    return run_recbole_darec("LightGCN", "ml-100k", config_dict=_base_config(tmp_path_factory.mktemp("run"), epochs=2))
+
+
+@pytest.fixture(scope="session")
+def build(base_config, copy_dataset):
+    """``build(tmp_path, ml100k_profiles, model, **overrides)``: (config, dataset, model, train, valid, test)
+    of ``model`` on a copy of the profiled ml-100k, without training."""
+    from recbole_darec.quick_start import _build
+
+    def build(tmp_path, ml100k_profiles, model, **overrides):
+        copy_dataset(ml100k_profiles, tmp_path / "dataset")
+        config = Config(model=model, dataset="ml-100k", config_dict=base_config(tmp_path, **overrides))
+        prepare_dataset_files(config)
+        return config, *_build(config)
+    return build
+
+
+@pytest.fixture(scope="session")
+def config_for(base_config):
+    """``config_for(tmp_path, dataset="ml-100k", **overrides)``: a LightGCN config with its files prepared."""
+    def config_for(tmp_path, dataset="ml-100k", **overrides):
+        config = Config(model="LightGCN", dataset=dataset, config_dict=base_config(tmp_path, **overrides))
+        prepare_dataset_files(config)
+        return config
+    return config_for
+
+
+@pytest.fixture(scope="session")
+def profile_config(base_config):
+    """``profile_config(tmp_path, **overrides)``: a DaRecLightGCN config on ml-100k with its files prepared."""
+    def profile_config(tmp_path, **overrides):
+        config = Config(model="DaRecLightGCN", dataset="ml-100k", config_dict=base_config(tmp_path, **overrides))
+        prepare_dataset_files(config)
+        return config
+    return profile_config
+
+
+@pytest.fixture(scope="session")
+def synthetic(base_config):
+    """``synthetic(tmp_path, inter, item=None, **overrides)``: a config for a toy dataset with these files."""
+    def synthetic(tmp_path, inter, item=None, **overrides):
+        folder = tmp_path / "dataset" / "toy"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "toy.inter").write_text(inter)
+        if item is not None:
+            (folder / "toy.item").write_text(item)
+        config = Config(model="LightGCN", dataset="toy", config_dict=base_config(tmp_path, **overrides))
+        prepare_dataset_files(config)
+        return config
+    return synthetic
+
+
+@pytest.fixture(scope="session")
+def cli(repo_root):
+    """``cli(*args)``: ``run_recbole_darec.py *args`` started in the background (a Popen)."""
+    def cli(*args, **kwargs):
+        return subprocess.Popen([sys.executable, "run_recbole_darec.py", *args], cwd=repo_root, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, **kwargs)
+    return cli
+
+
+@pytest.fixture(scope="session")
+def parse_test_result():
+    """``parse_test_result(stdout)``: the test metrics dict that run_recbole_darec.py printed."""
+    def parse_test_result(stdout):
+        line = next(line for line in stdout.splitlines() if line.startswith("test result: "))
+        return ast.literal_eval(line[len("test result: "):])
+    return parse_test_result

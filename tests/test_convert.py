@@ -7,9 +7,7 @@ import pickle
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import SHARED, base_config
 
-import recbole_darec  # noqa: F401
 from recbole_darec.config import Config
 from recbole_darec.convert import ConversionError, convert_lightgcn_txt, convert_rlmrec, main
 from recbole_darec.profiles.texts import read_texts
@@ -25,9 +23,8 @@ def save_matrix(path, matrix):
         pickle.dump(sp.coo_matrix(matrix), f)
 
 
-@pytest.mark.skipif(not os.path.isdir(os.path.join(SHARED, "amazon-book-rlmrec")), reason="../shared absent")
-def test_amazon_book_converts_with_the_published_counts(tmp_path):
-    convert_rlmrec(os.path.join(SHARED, "amazon-book-rlmrec"), "amazon-book", str(tmp_path))
+def test_amazon_book_converts_with_the_published_counts(tmp_path, shared_dataset):
+    convert_rlmrec(shared_dataset("amazon-book-rlmrec"), "amazon-book", str(tmp_path))
     folder = tmp_path / "amazon-book"
     counts = {s: count_lines(folder / f"amazon-book.{s}.inter") for s in ("train", "valid", "test")}
     assert counts == {"train": 120464, "valid": 40290, "test": 40106}
@@ -42,17 +39,16 @@ def test_amazon_book_converts_with_the_published_counts(tmp_path):
     assert len(users) == 11000 and len(items) == 9332
 
 
-@pytest.mark.skipif(not os.path.isdir(os.path.join(SHARED, "lastfm-colakg")), reason="../shared absent")
-def test_lastfm_and_implicit_movielens_convert_with_their_llm_texts(tmp_path):
-    convert_lightgcn_txt(os.path.join(SHARED, "lastfm-colakg"), "lastfm", str(tmp_path))
+def test_lastfm_and_implicit_movielens_convert_with_their_llm_texts(tmp_path, shared_dataset):
+    convert_lightgcn_txt(shared_dataset("lastfm-colakg"), "lastfm", str(tmp_path), valid_from="train")
     lastfm = tmp_path / "lastfm"
     assert count_lines(lastfm / "lastfm.test.inter") == 13508
     assert count_lines(lastfm / "lastfm.train.inter") + count_lines(lastfm / "lastfm.valid.inter") == 57786
     users = read_texts(str(lastfm / "lastfm.uprofile.jsonl"))
     assert len(users) == 1859 and "2" in users  # raw id 2 is mapped id 0
-    with open(os.path.join(SHARED, "lastfm-colakg", "llm_response_user.json")) as f:
+    with open(os.path.join(shared_dataset("lastfm-colakg"), "llm_response_user.json")) as f:
         assert users["2"] == json.load(f)["0"]
-    convert_lightgcn_txt(os.path.join(SHARED, "ml-1m-colakg"), "ml-1m-implicit", str(tmp_path))
+    convert_lightgcn_txt(shared_dataset("ml-1m-colakg"), "ml-1m-implicit", str(tmp_path))
     ml = tmp_path / "ml-1m-implicit"
     items = read_texts(str(ml / "ml-1m-implicit.iprofile.jsonl"))
     assert items["1"].startswith('"Toy Story (1995)"')  # keyed by raw MovieID
@@ -114,7 +110,7 @@ def test_rlmrec_shape_mismatch_and_foreign_pickles_are_refused(tmp_path):
     assert main(["rlmrec", f"--src={src}", "--name=toy", f"--out={tmp_path}"]) == 2
 
 
-def test_rlmrec_protocol_masks_only_training_items_at_test_time(tmp_path):
+def test_rlmrec_protocol_masks_only_training_items_at_test_time(tmp_path, base_config):
     """RecBole masks train and validation items when testing; test_history: train masks train only."""
     src = tmp_path / "src"
     write_txt(src, [[u, 0, 1, 2, 3, 4] for u in range(6)], [[u, 5 + u % 3] for u in range(6)],

@@ -7,14 +7,12 @@ import pickle
 
 import numpy as np
 import pytest
-from conftest import SHARED, base_config, copy_dataset, run_cli, write_random_embeddings
 
-import recbole_darec  # noqa: F401
-from recbole_darec.config import Config
-from recbole_darec.data import AtomicFileError, DatasetError, create_dataset, prepare_dataset_files
+from recbole_darec.data import AtomicFileError, DatasetError, create_dataset
+from recbole_darec.filenames import text_path
 from recbole_darec.profiles import ProfileError, build_texts, ensure_profile_embeddings, training_pairs
 from recbole_darec.profiles.sources import import_texts
-from recbole_darec.profiles.texts import read_texts, text_path, write_texts
+from recbole_darec.profiles.texts import read_texts, write_texts
 
 
 class FakeEncoder:
@@ -33,12 +31,6 @@ class FakeEncoder:
         return np.stack([np.random.default_rng(abs(hash(t)) % 2**32).normal(size=self.dim) for t in texts])
 
 
-def config_for(tmp_path, dataset="ml-100k", **overrides):
-    config = Config(model="LightGCN", dataset=dataset, config_dict=base_config(tmp_path, **overrides))
-    prepare_dataset_files(config)
-    return config
-
-
 def read_emb(path):
     with open(path) as f:
         header = f.readline()
@@ -46,8 +38,7 @@ def read_emb(path):
     return header, {r[0]: np.array(r[1].split(), dtype=float) for r in rows}
 
 
-# ---------------------------------------------------------------- real encoder, once per session
-def test_profiles_cli_writes_ml100k_vectors_and_reuses_the_cache(ml100k_profiles):
+def test_profiles_cli_writes_ml100k_vectors_and_reuses_the_cache(ml100k_profiles, run_cli):
     folder = ml100k_profiles / "ml-100k"
     header, users = read_emb(folder / "ml-100k.useremb")
     _, items = read_emb(folder / "ml-100k.itememb")
@@ -59,8 +50,7 @@ def test_profiles_cli_writes_ml100k_vectors_and_reuses_the_cache(ml100k_profiles
     assert again.returncode == 0 and "user: cached" in again.stdout and "item: cached" in again.stdout
 
 
-# ---------------------------------------------------------------- sources
-def test_constructed_user_profiles_use_training_interactions_only(tmp_path):
+def test_constructed_user_profiles_use_training_interactions_only(tmp_path, config_for):
     config = config_for(tmp_path, profile_user_items=100000)
     pairs = training_pairs(config)
     texts = build_texts(config, ["user", "item"], source="construct")
@@ -75,7 +65,7 @@ def test_constructed_user_profiles_use_training_interactions_only(tmp_path):
     assert read_texts(text_path(config["data_path"], "ml-100k", "user")) == texts["user"]
 
 
-def test_training_split_matches_the_run(tmp_path):
+def test_training_split_matches_the_run(tmp_path, config_for):
     """The pairs profiles are built from are exactly the training split RecBole uses in a run."""
     from recbole.data import data_preparation
     from recbole.utils import init_seed
@@ -116,7 +106,7 @@ def test_profile_pickle_with_code_is_refused_without_running_it(tmp_path):
     assert not marker.exists()
 
 
-def test_generated_profiles_with_a_tiny_random_causal_lm(tmp_path):
+def test_generated_profiles_with_a_tiny_random_causal_lm(tmp_path, config_for):
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
@@ -142,8 +132,7 @@ def test_generated_profiles_with_a_tiny_random_causal_lm(tmp_path):
     assert all(t.strip() for t in texts["user"].values()) and all(t.strip() for t in texts["item"].values())
 
 
-# ---------------------------------------------------------------- cache
-def test_cache_reencodes_when_texts_or_encoder_change(tmp_path):
+def test_cache_reencodes_when_texts_or_encoder_change(tmp_path, config_for):
     config = config_for(tmp_path)
     encoder = FakeEncoder()
     assert ensure_profile_embeddings(config, encoder=encoder) == {"user": "encoded", "item": "encoded"}
@@ -158,7 +147,7 @@ def test_cache_reencodes_when_texts_or_encoder_change(tmp_path):
     assert ensure_profile_embeddings(config, encoder=FakeEncoder("v2")) == {"user": "encoded", "item": "encoded"}
 
 
-def test_interrupted_write_leaves_no_trusted_half_file(tmp_path, monkeypatch):
+def test_interrupted_write_leaves_no_trusted_half_file(tmp_path, monkeypatch, config_for):
     config = config_for(tmp_path)
 
     class Crash(FakeEncoder):
@@ -172,14 +161,7 @@ def test_interrupted_write_leaves_no_trusted_half_file(tmp_path, monkeypatch):
     assert ensure_profile_embeddings(config, encoder=FakeEncoder()) == {"user": "encoded", "item": "encoded"}
 
 
-# ---------------------------------------------------------------- attachment traps
-def profile_config(tmp_path, **overrides):
-    config = Config(model="DaRecLightGCN", dataset="ml-100k", config_dict=base_config(tmp_path, **overrides))
-    prepare_dataset_files(config)
-    return config
-
-
-def test_vectors_align_with_internal_ids(tmp_path, ml100k_profiles):
+def test_vectors_align_with_internal_ids(tmp_path, ml100k_profiles, copy_dataset, profile_config):
     copy_dataset(ml100k_profiles, tmp_path / "dataset")
     config = profile_config(tmp_path)
     dataset = create_dataset(config)
@@ -190,7 +172,7 @@ def test_vectors_align_with_internal_ids(tmp_path, ml100k_profiles):
     assert matrix.shape == (1683, 384) and not matrix[0].any()  # row 0 is RecBole's padding
 
 
-def test_unknown_vector_ids_are_dropped_not_invented(tmp_path, caplog):
+def test_unknown_vector_ids_are_dropped_not_invented(tmp_path, caplog, write_random_embeddings, config_for, profile_config):
     config = config_for(tmp_path)
     folder = config["data_path"]
     write_random_embeddings(folder, "ml-100k", "user", list(range(1, 944)) + [99999, 99998])
@@ -201,7 +183,7 @@ def test_unknown_vector_ids_are_dropped_not_invented(tmp_path, caplog):
     assert "dropped 2 vector(s)" in caplog.text and "99999" in caplog.text
 
 
-def test_missing_vectors_fail_unless_zero_filling_is_allowed(tmp_path):
+def test_missing_vectors_fail_unless_zero_filling_is_allowed(tmp_path, write_random_embeddings, config_for, profile_config):
     config = config_for(tmp_path)
     folder = config["data_path"]
     write_random_embeddings(folder, "ml-100k", "user", range(3, 944))
@@ -213,7 +195,6 @@ def test_missing_vectors_fail_unless_zero_filling_is_allowed(tmp_path):
     assert not matrix[dataset.token2id("user_id", "1")].any() and matrix[dataset.token2id("user_id", "5")].any()
 
 
-# ---------------------------------------------------------------- validation errors
 def write_file(path, text):
     with open(path, "w") as f:
         f.write(text)
@@ -227,7 +208,7 @@ def write_file(path, text):
     ("1\t0.1 abc 0.3\n", "line 2: field 'user_emb' holds 'abc', not a number"),
     ("1\t0.1 0.2\textra\n", "line 2: 3 columns, but the header declares 2"),
 ])
-def test_bad_embedding_files_are_refused_with_file_and_line(tmp_path, body, message):
+def test_bad_embedding_files_are_refused_with_file_and_line(tmp_path, body, message, write_random_embeddings, config_for, profile_config):
     config = config_for(tmp_path)
     folder = config["data_path"]
     write_file(os.path.join(folder, "ml-100k.useremb"), "uid:token\tuser_emb:float_seq\n" + body)
@@ -237,7 +218,7 @@ def test_bad_embedding_files_are_refused_with_file_and_line(tmp_path, body, mess
     assert message in str(err.value)
 
 
-def test_mixed_user_and_item_dimensions_are_refused(tmp_path):
+def test_mixed_user_and_item_dimensions_are_refused(tmp_path, base_config, write_random_embeddings, config_for):
     from recbole_darec.quick_start import run_recbole_darec
 
     config = config_for(tmp_path)
@@ -267,9 +248,8 @@ def test_empty_imported_profile_is_refused(tmp_path):
         import_texts(str(tmp_path / "p.json"))
 
 
-@pytest.mark.skipif(not os.path.isdir(os.path.join(SHARED, "lastfm-colakg")), reason="../shared/datasets not present")
-def test_lastfm_json_profiles_import_through_their_maps(tmp_path):
-    src = os.path.join(SHARED, "lastfm-colakg")
+def test_lastfm_json_profiles_import_through_their_maps(tmp_path, shared_dataset):
+    src = shared_dataset("lastfm-colakg")
     texts = import_texts(os.path.join(src, "llm_response_user.json"),
                          dict(line.split()[::-1] for line in open(os.path.join(src, "user_map.txt")) if line.strip()))
     assert len(texts) == 1859 and texts["2"].startswith("The user has a strong preference for artists")

@@ -1,0 +1,103 @@
+"""Checkpoints: weights-only loading, damage detection, reload, and exact resume after a kill."""
+
+import glob
+import os
+import signal
+import time
+
+import pytest
+import torch
+
+from recbole_darec.checkpoint import CheckpointError, load_checkpoint
+from recbole_darec.quick_start import run_recbole_darec
+
+
+class Payload:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_malicious_pickle_checkpoint_is_refused_without_running(tmp_path):
+    marker = tmp_path / "payload-ran"
+    path = tmp_path / "evil.pth"
+    torch.save({"format": "recbole_darec.checkpoint/1", "config": "{}", "epoch": 0,
+                "state_dict": {}, "other_parameter": Payload(marker)}, path)
+    with pytest.raises(CheckpointError, match="refused.*nothing in it was executed"):
+        load_checkpoint(path)
+    assert not marker.exists()
+
+
+def test_truncated_and_foreign_checkpoints_are_clear_errors(tmp_path, ml100k_profiles, base_config, copy_dataset):
+    copy_dataset(ml100k_profiles, tmp_path / "dataset")
+    result = run_recbole_darec("LightGCN", "ml-100k", config_dict=base_config(tmp_path))
+    data = open(result["model_file"], "rb").read()
+    truncated = tmp_path / "truncated.pth"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="truncated"):
+        load_checkpoint(truncated)
+    flipped = bytearray(data)
+    flipped[len(flipped) // 2] ^= 0xFF
+    (tmp_path / "flipped.pth").write_bytes(bytes(flipped))
+    with pytest.raises(CheckpointError):
+        load_checkpoint(tmp_path / "flipped.pth")
+    torch.save({"state_dict": {}}, tmp_path / "plain.pth")
+    with pytest.raises(CheckpointError, match="not written by recbole_darec"):
+        load_checkpoint(tmp_path / "plain.pth")
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "missing.pth")
+
+
+def test_checkpoint_reloads_safely_and_reproduces_test_metrics(trained_lightgcn):
+    from recbole_darec import load_checkpoint, load_data_and_model
+    from recbole_darec.utils import get_trainer
+
+    result = trained_lightgcn
+    checkpoint = load_checkpoint(result["model_file"])
+    assert checkpoint["config"]["model"] == "LightGCN"
+    config, model, _, _, _, test_data = load_data_and_model(result["model_file"])
+    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
+    reloaded = trainer.evaluate(test_data, load_best_model=False)
+    assert dict(reloaded) == dict(result["test_result"])
+
+
+def test_killed_run_resumes_to_the_same_metrics(tmp_path, ml100k_profiles, copy_dataset, cli, parse_test_result):
+    copy_dataset(ml100k_profiles, tmp_path / "dataset")
+    common = ["--model=DaRecLightGCN", "--dataset=ml-100k", "--epochs=5", "--show_progress=False",
+              f"--data_path={tmp_path / 'dataset'}", "--state=INFO"]
+    full = cli(*common, f"--checkpoint_dir={tmp_path / 'full'}")
+    full_out, full_err = full.communicate(timeout=600)
+    assert full.returncode == 0, full_err[-2000:]
+
+    killed = cli(*common, f"--checkpoint_dir={tmp_path / 'killed'}")
+    deadline = time.time() + 300
+    while time.time() < deadline:  # wait until epoch 2 is under way (state after epoch 1 saved), then kill
+        last = glob.glob(str(tmp_path / "killed" / "*.last.pth"))
+        if last and load_checkpoint(last[0])["epoch"] >= 1:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("no .last.pth checkpoint appeared")
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate()
+    assert load_checkpoint(last[0])["epoch"] < 4  # it died before finishing
+
+    resumed = cli(*common, f"--checkpoint_dir={tmp_path / 'killed'}", "--resume=latest")
+    out, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, err[-2000:]
+    assert "Resumed from" in err + out
+    assert parse_test_result(out) == parse_test_result(full_out)
+
+
+def test_sigterm_stops_with_a_resume_hint(tmp_path, ml100k_profiles, copy_dataset, cli):
+    copy_dataset(ml100k_profiles, tmp_path / "dataset")
+    run = cli("--model=DaRecLightGCN", "--dataset=ml-100k", "--epochs=50", "--show_progress=False",
+              f"--data_path={tmp_path / 'dataset'}", f"--checkpoint_dir={tmp_path / 'saved'}")
+    deadline = time.time() + 300
+    while not glob.glob(str(tmp_path / "saved" / "*.last.pth")) and time.time() < deadline:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130 and "--resume=latest" in err
