@@ -38,16 +38,33 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     config_files = args.config_files.split() if args.config_files else None
     try:
-        result = run(args.model, args.dataset, config_file_list=config_files, config_dict=parse_overrides(settings),
-                     resume=args.resume,
-                     nproc=args.nproc, world_size=args.world_size, ip=args.ip, port=args.port,
-                     group_offset=args.group_offset)
+        result = run(
+            args.model,
+            args.dataset,
+            config_file_list=config_files,
+            config_dict=parse_overrides(settings),
+            resume=args.resume,
+            nproc=args.nproc,
+            world_size=args.world_size,
+            ip=args.ip,
+            port=args.port,
+            group_offset=args.group_offset,
+        )
     except KeyboardInterrupt:
-        print("\nInterrupted. Continue from the last completed epoch with the same command plus --resume=latest",
-              file=sys.stderr)
+        print(
+            "\nInterrupted. Continue from the last completed epoch with the same command plus --resume=latest",
+            file=sys.stderr,
+        )
         return 130
-    except (UnknownModelError, ConfigError, CheckpointError, DatasetError, DatasetNotFoundError, AtomicFileError,
-            ProfileError) as err:
+    except (
+        UnknownModelError,
+        ConfigError,
+        CheckpointError,
+        DatasetError,
+        DatasetNotFoundError,
+        AtomicFileError,
+        ProfileError,
+    ) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if result:

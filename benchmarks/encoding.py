@@ -43,8 +43,11 @@ def main():
                 encoder.threads, encoder.batch_size = threads, batch
                 encoder.encode(texts, show_progress=False)
                 sec = encoder.last_seconds
-                print(f"| {args.dataset} {kind} | {len(texts)} | {words:.0f} | {threads} | {batch} | {sec:.1f} | "
-                      f"{len(texts) / sec:.0f} | {tokens / sec:.0f} |", flush=True)
+                print(
+                    f"| {args.dataset} {kind} | {len(texts)} | {words:.0f} | {threads} | {batch} | {sec:.1f} | "
+                    f"{len(texts) / sec:.0f} | {tokens / sec:.0f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -77,8 +77,11 @@ def main():
                 ratio_backbone = median[name] / median[backbone]
                 ratio_con = median[name] / median[f"RLMRecCon{backbone}"]
                 memory = peak_memory_child(name, dataset, overrides)
-                print(f"| {backbone} | {name} | {median[name]:.3f} | {ratio_backbone:.2f} | {ratio_con:.2f} | "
-                      f"{memory:.0f} |", flush=True)
+                print(
+                    f"| {backbone} | {name} | {median[name]:.3f} | {ratio_backbone:.2f} | {ratio_con:.2f} | "
+                    f"{memory:.0f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

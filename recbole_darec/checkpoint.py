@@ -22,11 +22,25 @@ FORMAT = "recbole_darec.checkpoint/1"
 _REQUIRED = ("format", "config", "epoch", "state_dict")
 
 # Keys RecBole derives while building a Config; a rebuilt Config derives them again.
-DERIVED_CONFIG_KEYS = frozenset({
-    "MODEL_TYPE", "MODEL_INPUT_TYPE", "eval_type", "device", "single_spec", "local_rank",
-    "valid_metric_bigger", "valid_neg_sample_args", "test_neg_sample_args", "data_path",
-    "world_size", "nproc", "offset", "ip", "port",
-})
+DERIVED_CONFIG_KEYS = frozenset(
+    {
+        "MODEL_TYPE",
+        "MODEL_INPUT_TYPE",
+        "eval_type",
+        "device",
+        "single_spec",
+        "local_rank",
+        "valid_metric_bigger",
+        "valid_neg_sample_args",
+        "test_neg_sample_args",
+        "data_path",
+        "world_size",
+        "nproc",
+        "offset",
+        "ip",
+        "port",
+    }
+)
 
 
 class CheckpointError(RuntimeError):
@@ -58,8 +72,13 @@ def config_to_json(config):
 
 def save_checkpoint(path, config, state_dict, epoch, **extra):
     """Write a checkpoint atomically. ``extra`` values must be tensors, numbers, strings or containers of them."""
-    payload = {"format": FORMAT, "config": config_to_json(config), "epoch": int(epoch),
-               "state_dict": state_dict, **extra}
+    payload = {
+        "format": FORMAT,
+        "config": config_to_json(config),
+        "epoch": int(epoch),
+        "state_dict": state_dict,
+        **extra,
+    }
     atomic_write_bytes(path, lambda f: torch.save(payload, f))
 
 
@@ -79,11 +98,14 @@ def load_checkpoint(path, map_location="cpu"):
         if not zipfile.is_zipfile(io.BytesIO(raw)):
             raise CheckpointError(
                 f"checkpoint {path} is not a complete torch checkpoint (truncated, corrupted or another format); "
-                "use an intact copy or retrain.")
+                "use an intact copy or retrain."
+            )
         damaged = zipfile.ZipFile(io.BytesIO(raw)).testzip()  # CRC-32 of every record torch wrote
         if damaged is not None:
-            raise CheckpointError(f"checkpoint {path}: record '{damaged}' fails its checksum, so the file was "
-                                  "modified or corrupted after it was written; use an intact copy or retrain.")
+            raise CheckpointError(
+                f"checkpoint {path}: record '{damaged}' fails its checksum, so the file was "
+                "modified or corrupted after it was written; use an intact copy or retrain."
+            )
         payload = torch.load(io.BytesIO(raw), map_location=map_location, weights_only=True)
     except CheckpointError:
         raise
@@ -94,11 +116,14 @@ def load_checkpoint(path, map_location="cpu"):
                 f"checkpoint {path} was refused: it contains objects other than tensors and plain data "
                 f"(a RecBole-format checkpoint, or a tampered/malicious file); nothing in it was executed. ({reason})"
             ) from None
-        raise CheckpointError(f"checkpoint {path} cannot be read ({type(err).__name__}: {reason}); "
-                              "it is truncated or corrupted: use an intact copy or retrain.") from None
+        raise CheckpointError(
+            f"checkpoint {path} cannot be read ({type(err).__name__}: {reason}); "
+            "it is truncated or corrupted: use an intact copy or retrain."
+        ) from None
     if not isinstance(payload, dict) or any(k not in payload for k in _REQUIRED):
-        raise CheckpointError(f"checkpoint {path} lacks the fields {list(_REQUIRED)}: "
-                              "it was not written by recbole_darec.")
+        raise CheckpointError(
+            f"checkpoint {path} lacks the fields {list(_REQUIRED)}: it was not written by recbole_darec."
+        )
     if payload["format"] != FORMAT:
         raise CheckpointError(f"checkpoint {path} has format {payload['format']!r}; this version reads {FORMAT!r}.")
     try:

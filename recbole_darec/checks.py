@@ -14,14 +14,17 @@ def check_value(config, key, kind, low, inclusive=True, choices=None):
     value = config[key]
     if choices is not None:
         if value not in choices:
-            raise ConfigError(f"config key '{key}' = {value!r} is not one of {sorted(choices)}; "
-                              f"set --{key}=<one of them>.")
+            raise ConfigError(
+                f"config key '{key}' = {value!r} is not one of {sorted(choices)}; set --{key}=<one of them>."
+            )
         return value
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
     ok_type = is_number if kind is float else isinstance(value, int) and not isinstance(value, bool)
     if not ok_type:
-        raise ConfigError(f"config key '{key}' = {value!r} must be a{'n integer' if kind is int else ' number'}; "
-                          f"set it as --{key}=<{kind.__name__}> or in a YAML file.")
+        raise ConfigError(
+            f"config key '{key}' = {value!r} must be a{'n integer' if kind is int else ' number'}; "
+            f"set it as --{key}=<{kind.__name__}> or in a YAML file."
+        )
     if value < low or (value == low and not inclusive):
         bound = f">= {low}" if inclusive else f"> {low}"
         raise ConfigError(f"config key '{key}' = {value!r} is out of range: it must be {bound}.")

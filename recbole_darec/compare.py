@@ -27,8 +27,18 @@ from recbole_darec.checks import ConfigError
 from recbole_darec.cli import override_args, parse_overrides
 from recbole_darec.leaderboard import pick_main_metric, plot, render_markdown, summarize
 
-FIXED = ["model", "seed", "status", "error", "best_epoch", "epochs_run", "train_s_per_epoch", "eval_s",
-         "peak_mem_mb", "wall_s"]
+FIXED = [
+    "model",
+    "seed",
+    "status",
+    "error",
+    "best_epoch",
+    "epochs_run",
+    "train_s_per_epoch",
+    "eval_s",
+    "peak_mem_mb",
+    "wall_s",
+]
 
 
 def seeds_from(text):
@@ -64,8 +74,16 @@ def run_one(model, dataset, seed, config_files, overrides, out):
     log_file = os.path.join(out, "runs", f"{model}-seed{seed}.log")
     os.makedirs(os.path.dirname(result_file), exist_ok=True)
     settings = dict(overrides, checkpoint_dir=os.path.join(out, "saved"), show_progress=False)
-    command = [sys.executable, "-m", "recbole_darec.record_run", f"--model={model}",
-               f"--dataset={dataset}", f"--seed={seed}", f"--result_file={result_file}", *override_args(settings)]
+    command = [
+        sys.executable,
+        "-m",
+        "recbole_darec.record_run",
+        f"--model={model}",
+        f"--dataset={dataset}",
+        f"--seed={seed}",
+        f"--result_file={result_file}",
+        *override_args(settings),
+    ]
     if config_files:
         command.append(f"--config_files={config_files}")
     start = time.perf_counter()
@@ -88,9 +106,13 @@ def main(argv=None):
     parser.add_argument("--seeds", default="3")
     parser.add_argument("--config_files", default=None)
     parser.add_argument("--out", default=None)
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="runs at once (each a process; set threads so that jobs x threads <= cores, and "
-                             "compare costs only between runs made with the same --jobs)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="runs at once (each a process; set threads so that jobs x threads <= cores, and "
+        "compare costs only between runs made with the same --jobs)",
+    )
     parser.add_argument("--main_metric", default=None, help="defaults to the config's valid_metric, lower-cased")
     args, unknown = parser.parse_known_args(argv)
     try:
@@ -111,29 +133,35 @@ def main(argv=None):
             else:
                 pending.append((model, seed))
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each run is its own process
-        futures = [pool.submit(run_one, model, args.dataset, seed, args.config_files, overrides, out)
-                   for model, seed in pending]
+        futures = [
+            pool.submit(run_one, model, args.dataset, seed, args.config_files, overrides, out)
+            for model, seed in pending
+        ]
         for future in as_completed(futures):
             row = future.result()
             rows = [r for r in rows if not (r["model"] == row["model"] and r["seed"] == row["seed"])] + [row]
             write_rows(csv_path, rows)
             print(f"{row['model']} seed {row['seed']}: {row['status']} {row.get('error', '')}".rstrip(), flush=True)
     wanted = [r for r in rows if r["model"] in models and r["seed"] in seeds_from(args.seeds)]
-    test_metrics = sorted({k for r in wanted for k in r if k.startswith("test_")},
-                          key=lambda k: (k.split("@")[0], int(k.split("@")[1]) if "@" in k else 0))
+    test_metrics = sorted(
+        {k for r in wanted for k in r if k.startswith("test_")},
+        key=lambda k: (k.split("@")[0], int(k.split("@")[1]) if "@" in k else 0),
+    )
     valid_metrics = [r["valid_metric"] for r in wanted if r.get("valid_metric")]
     default_metric = valid_metrics[0] if valid_metrics else "recall@20"
     main_metric = pick_main_metric(args.main_metric or default_metric, test_metrics)
     summary = summarize(wanted, models, test_metrics)
     title = f"{', '.join(models)} on {args.dataset}, seeds {','.join(map(str, seeds_from(args.seeds)))}"
     command = "python -m recbole_darec.compare " + " ".join(argv if argv is not None else sys.argv[1:])
-    atomic_write_text(os.path.join(out, "results.md"),
-                      render_markdown(summary, test_metrics, main_metric, title) + f"\nCommand: `{command}`\n")
+    atomic_write_text(
+        os.path.join(out, "results.md"),
+        render_markdown(summary, test_metrics, main_metric, title) + f"\nCommand: `{command}`\n",
+    )
     curves = {m: {} for m in models}
     for r in wanted:
         if r["status"] == "ok" and r.get("valid_curve"):
             for epoch, result in json.loads(r["valid_curve"]):
-                value = result.get(main_metric[len("test_"):])
+                value = result.get(main_metric[len("test_") :])
                 if value is not None:
                     curves[r["model"]].setdefault(epoch, []).append(value)
     if test_metrics:

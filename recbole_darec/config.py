@@ -70,8 +70,10 @@ class Config(RecBoleConfig):
             files.append(os.path.join(RECBOLE_PROPERTIES_DIR, "model", f"{name}.yaml"))
             files.append(os.path.join(PROPERTIES_DIR, "model", f"{name}.yaml"))
         data_path = self.external_config_dict.get("data_path", self.internal_config_dict["data_path"])
-        dataset_files = [split_config_path(os.path.join(data_path, dataset), dataset),
-                         os.path.join(PROPERTIES_DIR, "dataset", f"{dataset}.yaml")]
+        dataset_files = [
+            split_config_path(os.path.join(data_path, dataset), dataset),
+            os.path.join(PROPERTIES_DIR, "dataset", f"{dataset}.yaml"),
+        ]
         for path in files + dataset_files:
             if os.path.isfile(path):
                 loaded = self._update_internal_config_dict(path) or {}
@@ -107,4 +109,3 @@ class Config(RecBoleConfig):
             cfg["state"] = "error"
             cfg["show_progress"] = False
             cfg["verbose"] = False
-

@@ -46,17 +46,26 @@ class _SparseMatrixUnpickler(pickle.Unpickler):
     """RLMRec's ``*_mat.pkl`` hold scipy sparse matrices: allow exactly those classes and numpy arrays."""
 
     ALLOWED = {
-        ("scipy.sparse._coo", "coo_matrix"), ("scipy.sparse._csr", "csr_matrix"), ("scipy.sparse._csc", "csc_matrix"),
-        ("scipy.sparse.coo", "coo_matrix"), ("scipy.sparse.csr", "csr_matrix"), ("scipy.sparse.csc", "csc_matrix"),
-        ("numpy.core.multiarray", "_reconstruct"), ("numpy", "ndarray"), ("numpy", "dtype"),
-        ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "_reconstruct"),
+        ("scipy.sparse._coo", "coo_matrix"),
+        ("scipy.sparse._csr", "csr_matrix"),
+        ("scipy.sparse._csc", "csc_matrix"),
+        ("scipy.sparse.coo", "coo_matrix"),
+        ("scipy.sparse.csr", "csr_matrix"),
+        ("scipy.sparse.csc", "csc_matrix"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "_reconstruct"),
         ("numpy._core.multiarray", "scalar"),
     }
 
     def find_class(self, module, name):
         if (module, name) not in self.ALLOWED:
-            raise ConversionError(f"pickle refers to {module}.{name}; only scipy sparse matrices and numpy arrays "
-                                  "are accepted (nothing was executed).")
+            raise ConversionError(
+                f"pickle refers to {module}.{name}; only scipy sparse matrices and numpy arrays "
+                "are accepted (nothing was executed)."
+            )
         return super().find_class(module, name)
 
 
@@ -83,23 +92,29 @@ def check_splits(splits):
             overlap = unique & other_pairs
             if overlap:
                 example = next(iter(overlap))
-                raise ConversionError(f"{len(overlap)} (user, item) pair(s) are in both the {other} and the {name} "
-                                      f"split (e.g. user {example[0]}, item {example[1]}); "
-                                      "the splits must be disjoint.")
+                raise ConversionError(
+                    f"{len(overlap)} (user, item) pair(s) are in both the {other} and the {name} "
+                    f"split (e.g. user {example[0]}, item {example[1]}); "
+                    "the splits must be disjoint."
+                )
         seen[name] = unique
     train_users = {u for u, _ in splits["train"]}
     cold = {u for name in ("valid", "test") for u, _ in splits[name]} - train_users
     if cold:
-        raise ConversionError(f"{len(cold)} user(s) appear in validation/test but have no training interaction "
-                              f"(e.g. {sorted(cold)[:5]}); all-rank evaluation needs a training history.")
+        raise ConversionError(
+            f"{len(cold)} user(s) appear in validation/test but have no training interaction "
+            f"(e.g. {sorted(cold)[:5]}); all-rank evaluation needs a training history."
+        )
 
 
 def write_split_config(out_dir, name, test_history, note):
     """``<name>.yaml`` beside the split: the settings every run on it needs."""
-    text = (f"# Written by python -m recbole_darec.convert: {note}\n"
-            "benchmark_filename: [train, valid, test]\n"
-            "load_col:\n  inter: [user_id, item_id]\n"
-            f"test_history: {test_history}\n")
+    text = (
+        f"# Written by python -m recbole_darec.convert: {note}\n"
+        "benchmark_filename: [train, valid, test]\n"
+        "load_col:\n  inter: [user_id, item_id]\n"
+        f"test_history: {test_history}\n"
+    )
     atomic_write_text(split_config_path(out_dir, name), text)
 
 
@@ -110,8 +125,11 @@ def write_splits(out_dir, name, splits):
         write_inter(os.path.join(out_dir, f"{name}.{split}.inter"), pairs)
     users = {u for pairs in splits.values() for u, _ in pairs}
     items = {i for pairs in splits.values() for _, i in pairs}
-    print(f"{name}: {len(users)} users, {len(items)} items, "
-          + ", ".join(f"{len(splits[s])} {s}" for s in SPLITS) + f" interactions -> {out_dir}")
+    print(
+        f"{name}: {len(users)} users, {len(items)} items, "
+        + ", ".join(f"{len(splits[s])} {s}" for s in SPLITS)
+        + f" interactions -> {out_dir}"
+    )
 
 
 # ------------------------------------------------------------------ RLMRec pickles
@@ -279,13 +297,17 @@ def convert_lightgcn_txt(src, name, out, valid_ratio=0.1, seed=2020, profile_ids
             if empty:
                 side = os.path.join(out_dir, f"{name}.{kind}")
                 if not os.path.isfile(side):
-                    raise ConversionError(f"{path}: {len(empty)} empty profile(s) (ids {empty[:5]}) and no "
-                                          f"{kind} side information to describe them; fix the file.")
+                    raise ConversionError(
+                        f"{path}: {len(empty)} empty profile(s) (ids {empty[:5]}) and no "
+                        f"{kind} side information to describe them; fix the file."
+                    )
                 described = describe_rows(read_side_table(side, f"{kind}_id"))
                 for key in empty:
                     texts[key], source[key] = described[key], "construct"
-                print(f"{name}: warning: {len(empty)} empty {kind} profile(s) in {path} (ids {empty[:5]}) "
-                      f"replaced by constructed side-information text, marked source=construct")
+                print(
+                    f"{name}: warning: {len(empty)} empty {kind} profile(s) in {path} (ids {empty[:5]}) "
+                    f"replaced by constructed side-information text, marked source=construct"
+                )
             write_texts(text_path(out_dir, name, kind), texts, source)
             print(f"{name}: {len(texts)} {kind} profiles imported from {path}")
     report_leakage(out_dir, name, splits)
@@ -314,9 +336,13 @@ def main(argv=None):
     parser.add_argument("--src", required=True)
     parser.add_argument("--name", required=True)
     parser.add_argument("--out", default="dataset")
-    parser.add_argument("--valid_from", choices=["test", "train"], default="test",
-                        help="without valid.txt: validation from half of each user's test items (test) "
-                             "or carved out of the training file (train)")
+    parser.add_argument(
+        "--valid_from",
+        choices=["test", "train"],
+        default="test",
+        help="without valid.txt: validation from half of each user's test items (test) "
+        "or carved out of the training file (train)",
+    )
     parser.add_argument("--valid_ratio", type=float, default=0.1, help="share carved out with --valid_from=train")
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--profile_ids", choices=["auto", "mapped", "raw"], default="auto")
@@ -325,8 +351,9 @@ def main(argv=None):
         if args.format == "rlmrec":
             convert_rlmrec(args.src, args.name, args.out)
         else:
-            convert_lightgcn_txt(args.src, args.name, args.out, args.valid_ratio, args.seed, args.profile_ids,
-                                 args.valid_from)
+            convert_lightgcn_txt(
+                args.src, args.name, args.out, args.valid_ratio, args.seed, args.profile_ids, args.valid_from
+            )
     except (ConversionError, ProfileError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

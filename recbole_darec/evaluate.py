@@ -47,8 +47,10 @@ def rescore(model_file, overrides):
     """Test metrics of one checkpoint with ``overrides`` (evaluation keys only) applied to its config."""
     unknown = sorted(set(overrides) - EVALUATION_KEYS)
     if unknown:
-        raise ConfigError(f"--{unknown[0]} would change training or data, not evaluation; re-scoring accepts "
-                          f"only {', '.join(sorted(EVALUATION_KEYS))}.")
+        raise ConfigError(
+            f"--{unknown[0]} would change training or data, not evaluation; re-scoring accepts "
+            f"only {', '.join(sorted(EVALUATION_KEYS))}."
+        )
     config, model, _, _, _, test_data = load_data_and_model(model_file, overrides)
     set_threads(config)
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
@@ -80,8 +82,10 @@ def main(argv=None):
     models = list(dict.fromkeys(r["model"] for r in rows))
     if args.baseline:
         if args.baseline not in models:
-            print(f"error: --baseline={args.baseline} is none of the checkpoints' models ({', '.join(models)}).",
-                  file=sys.stderr)
+            print(
+                f"error: --baseline={args.baseline} is none of the checkpoints' models ({', '.join(models)}).",
+                file=sys.stderr,
+            )
             return 2
         models.remove(args.baseline)
         models.insert(0, args.baseline)

@@ -22,8 +22,10 @@ def objective_function(config_dict=None, config_file_list=None, saved=True, mode
 
     config_dict = dict(fixed or {}, **(config_dict or {}), state="ERROR", show_progress=False)
     result = run_recbole_darec(model, dataset, config_file_list, config_dict, saved=saved)
-    return {"model": model, **{k: result[k] for k in ("best_valid_score", "valid_score_bigger",
-                                                       "best_valid_result", "test_result")}}
+    return {
+        "model": model,
+        **{k: result[k] for k in ("best_valid_score", "valid_score_bigger", "best_valid_result", "test_result")},
+    }
 
 
 def main(argv=None):
@@ -48,20 +50,32 @@ def main(argv=None):
             searched = {line.split()[0] for line in f if line.strip() and not line.lstrip().startswith("#")}
         both = sorted(searched & set(fixed))
         if both:
-            raise ConfigError(f"--{both[0]} is searched in {args.params_file}; remove it from the command line "
-                              "or from the search space.")
+            raise ConfigError(
+                f"--{both[0]} is searched in {args.params_file}; remove it from the command line "
+                "or from the search space."
+            )
     except (ConfigError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(logging.ERROR)
     config_files = args.config_files.split() if args.config_files else None
-    tuner = HyperTuning(partial(objective_function, model=args.model, dataset=args.dataset, fixed=fixed),
-                        algo=args.algo, params_file=args.params_file, fixed_config_file_list=config_files,
-                        max_evals=args.max_evals)
+    tuner = HyperTuning(
+        partial(objective_function, model=args.model, dataset=args.dataset, fixed=fixed),
+        algo=args.algo,
+        params_file=args.params_file,
+        fixed_config_file_list=config_files,
+        max_evals=args.max_evals,
+    )
     tuner.run()
-    lines = [f"# {args.model} on {args.dataset}: hyper-parameter search ({args.algo})", "",
-             f"best params: {tuner.best_params}", f"best valid score: {tuner.best_score}", "",
-             "| params | best valid | test |", "|---|---|---|"]
+    lines = [
+        f"# {args.model} on {args.dataset}: hyper-parameter search ({args.algo})",
+        "",
+        f"best params: {tuner.best_params}",
+        f"best valid score: {tuner.best_score}",
+        "",
+        "| params | best valid | test |",
+        "|---|---|---|",
+    ]
     for params, result in tuner.params2result.items():
         lines.append(f"| {params} | {dict(result['best_valid_result'])} | {dict(result['test_result'])} |")
     text = "\n".join(lines) + "\n"

@@ -51,12 +51,18 @@ def summarize(rows, models, metrics):
         for metric in metrics:
             values = {seed: float(r[metric]) for seed, r in ok[model].items() if r.get(metric) not in (None, "")}
             mean, std = mean_std(list(values.values()))
-            base_values = {seed: float(r[metric]) for seed, r in ok[baseline].items()
-                           if r.get(metric) not in (None, "")}
+            base_values = {
+                seed: float(r[metric]) for seed, r in ok[baseline].items() if r.get(metric) not in (None, "")
+            }
             base_mean, _ = mean_std(list(base_values.values()))
             p, n = paired_test(values, base_values) if model != baseline else (math.nan, 0)
-            entry["metrics"][metric] = {"mean": mean, "std": std, "gain": relative_gain(mean, base_mean)
-                                        if model != baseline else math.nan, "p": p, "n_pairs": n}
+            entry["metrics"][metric] = {
+                "mean": mean,
+                "std": std,
+                "gain": relative_gain(mean, base_mean) if model != baseline else math.nan,
+                "p": p,
+                "n_pairs": n,
+            }
         summary.append(entry)
     return summary
 
@@ -74,8 +80,7 @@ def render_markdown(summary, metrics, main_metric, title):
     for m in metrics:
         means = [e["metrics"][m]["mean"] for e in summary if not math.isnan(e["metrics"][m]["mean"])]
         best[m] = (min if smaller_is_better(m) else max)(means, default=math.nan)
-    lines = [f"## {title}", "", "| model | runs | " + " | ".join(metrics) + " |",
-             "|---|---|" + "---|" * len(metrics)]
+    lines = [f"## {title}", "", "| model | runs | " + " | ".join(metrics) + " |", "|---|---|" + "---|" * len(metrics)]
     for e in summary:
         cells = []
         for m in metrics:
@@ -88,9 +93,14 @@ def render_markdown(summary, metrics, main_metric, title):
         runs = f"{e['runs']}" + (f" ({len(e['failed'])} failed)" if e["failed"] else "")
         lines.append(f"| {e['model']} | {runs} | " + " | ".join(cells) + " |")
     baseline = summary[0]["model"]
-    lines += ["", f"Mean ± sample std over seeds; best mean per column in bold. Relative to {baseline} "
-                  f"on {main_metric} (paired t-test over seeds, two-sided):", "",
-              "| model | gain | p-value | pairs |", "|---|---|---|---|"]
+    lines += [
+        "",
+        f"Mean ± sample std over seeds; best mean per column in bold. Relative to {baseline} "
+        f"on {main_metric} (paired t-test over seeds, two-sided):",
+        "",
+        "| model | gain | p-value | pairs |",
+        "|---|---|---|---|",
+    ]
     for e in summary[1:]:
         s = e["metrics"][main_metric]
         gain = "–" if math.isnan(s["gain"]) else f"{100 * s['gain']:+.2f}%"
@@ -109,7 +119,7 @@ def plot(summary, curves, main_metric, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    metric = main_metric[len("test_"):] if main_metric.startswith("test_") else main_metric
+    metric = main_metric[len("test_") :] if main_metric.startswith("test_") else main_metric
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     names = [e["model"] for e in summary]
     means = [e["metrics"][main_metric]["mean"] for e in summary]

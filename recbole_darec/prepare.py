@@ -22,9 +22,11 @@ from recbole_darec.profiles import ensure_profile_embeddings
 BUNDLED = {"ml-100k": os.path.join(os.path.dirname(recbole.__file__), "dataset_example", "ml-100k")}
 # Offline alternatives for datasets RecBole downloads: (what it is, the command that makes it).
 OFFLINE_ALTERNATIVES = {
-    "ml-1m": ("the implicit MovieLens-1M with LLM movie descriptions (ml-1m-implicit)",
-              "python -m recbole_darec.convert lightgcn-txt --src=../shared/datasets/ml-1m-colakg "
-              "--name=ml-1m-implicit, then --dataset=ml-1m-implicit"),
+    "ml-1m": (
+        "the implicit MovieLens-1M with LLM movie descriptions (ml-1m-implicit)",
+        "python -m recbole_darec.convert lightgcn-txt --src=../shared/datasets/ml-1m-colakg "
+        "--name=ml-1m-implicit, then --dataset=ml-1m-implicit",
+    ),
 }
 
 
@@ -60,7 +62,8 @@ def download_with_recbole(config):
         raise DatasetNotFoundError(
             f"dataset '{name}' is not in {os.path.abspath(path)} and RecBole could not download it from "
             f"{_download_url(name)} ({reason}). Put RecBole's atomic files for it ({name}.inter, ...) in that "
-            f"folder.{hint}") from None
+            f"folder.{hint}"
+        ) from None
 
 
 def prepare_dataset_files(config):
@@ -77,7 +80,8 @@ def prepare_dataset_files(config):
         raise DatasetNotFoundError(
             f"dataset '{name}': missing {', '.join(missing)}. Put RecBole atomic files there, "
             f"convert a split with `python -m recbole_darec.convert rlmrec|lightgcn-txt --src=<dir> --name={name}`, "
-            f"or change data_path (now {os.path.abspath(os.path.dirname(os.path.normpath(path)))}).")
+            f"or change data_path (now {os.path.abspath(os.path.dirname(os.path.normpath(path)))})."
+        )
     kinds = [VECTOR_KIND[s] for s in (config["additional_feat_suffix"] or []) if s in VECTOR_KIND]
     if kinds:
         ensure_profile_embeddings(config, kinds=kinds)

@@ -34,8 +34,9 @@ def _build(config, logger=None):
     return dataset, model, train_data, valid_data, test_data
 
 
-def run_recbole_darec(model=None, dataset=None, config_file_list=None, config_dict=None, saved=True,
-                      resume=None, queue=None):
+def run_recbole_darec(
+    model=None, dataset=None, config_file_list=None, config_dict=None, saved=True, resume=None, queue=None
+):
     """Train ``model`` on ``dataset`` and test the best validation state.
 
     ``resume``: a ``*.last.pth`` file, or ``"latest"`` for the newest one of this model,
@@ -58,7 +59,8 @@ def run_recbole_darec(model=None, dataset=None, config_file_list=None, config_di
         trainer.resume_checkpoint(path)
 
     best_valid_score, best_valid_result = trainer.fit(
-        train_data, valid_data, saved=saved, show_progress=config["show_progress"])
+        train_data, valid_data, saved=saved, show_progress=config["show_progress"]
+    )
     test_start = time.perf_counter()
     test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
     test_seconds = time.perf_counter() - test_start
@@ -92,8 +94,19 @@ def _run_rank(rank, model, dataset, config_file_list, kwargs):
     run_recbole_darec(model, dataset, config_file_list, **kwargs)
 
 
-def run(model, dataset, config_file_list=None, config_dict=None, saved=True, resume=None,
-        nproc=1, world_size=-1, ip="localhost", port="5678", group_offset=0):
+def run(
+    model,
+    dataset,
+    config_file_list=None,
+    config_dict=None,
+    saved=True,
+    resume=None,
+    nproc=1,
+    world_size=-1,
+    ip="localhost",
+    port="5678",
+    group_offset=0,
+):
     """Single process, or RecBole-style DistributedDataParallel over ``nproc`` local processes.
 
     On machines without GPUs the processes use the gloo backend on the CPU.
@@ -108,8 +121,9 @@ def run(model, dataset, config_file_list=None, config_dict=None, saved=True, res
     prepare_dataset_files(probe)  # build profile vectors once, not in every rank
     queue = mp.get_context("spawn").SimpleQueue()
     config_dict = dict(config_dict or {})
-    config_dict.update(world_size=world_size if world_size > 0 else nproc, ip=ip, port=port,
-                       nproc=nproc, offset=group_offset)
+    config_dict.update(
+        world_size=world_size if world_size > 0 else nproc, ip=ip, port=port, nproc=nproc, offset=group_offset
+    )
     kwargs = {"config_dict": config_dict, "saved": saved, "resume": resume, "queue": queue}
     mp.spawn(_run_rank, args=(model, dataset, config_file_list, kwargs), nprocs=nproc, join=True)
     return None if queue.empty() else queue.get()
@@ -130,4 +144,3 @@ def load_data_and_model(model_file, config_overrides=None):
     dataset, model, train_data, valid_data, test_data = _build(config)
     restore_model(model, checkpoint)
     return config, model, dataset, train_data, valid_data, test_data
-

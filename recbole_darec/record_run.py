@@ -30,10 +30,15 @@ def run_one_and_record(model, dataset, seed, result_file, config_files=None, ove
         row["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     row.update({f"valid_{k}": v for k, v in (result["best_valid_result"] or {}).items()})
     epochs = result["epoch_seconds"]
-    row.update(best_epoch=best_epoch, epochs_run=len(epochs),
-               train_s_per_epoch=round(sum(epochs) / len(epochs), 3) if epochs else "",
-               eval_s=round(result["eval_seconds"], 2), peak_mem_mb=round(peak, 1),
-               valid_curve=json.dumps(valid_history), valid_metric=result["valid_metric"])
+    row.update(
+        best_epoch=best_epoch,
+        epochs_run=len(epochs),
+        train_s_per_epoch=round(sum(epochs) / len(epochs), 3) if epochs else "",
+        eval_s=round(result["eval_seconds"], 2),
+        peak_mem_mb=round(peak, 1),
+        valid_curve=json.dumps(valid_history),
+        valid_metric=result["valid_metric"],
+    )
     atomic_write_text(result_file, json.dumps(row))
 
 

@@ -68,7 +68,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         self._epoch = None
         # RecBole names checkpoints <model>-<time to the second>.pth: two runs started in the same
         # second (compare --jobs, a sweep) would overwrite each other's best model. The pid separates them.
-        self.saved_model_file = f"{self.saved_model_file[:-len('.pth')]}-{os.getpid()}.pth"
+        self.saved_model_file = f"{self.saved_model_file[: -len('.pth')]}-{os.getpid()}.pth"
         if not config["single_spec"]:
             # Only rank 0 writes checkpoints; every rank must read that file (names carry a timestamp).
             names = [self.saved_model_file]
@@ -108,8 +108,14 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
             _set_rng_state(self._resume_rng, train_data)
             self._resume_rng = None
         if epoch_idx > 0 and self._is_writer():
-            save_checkpoint(self.last_checkpoint_file, self.config, self.model.state_dict(), epoch_idx - 1,
-                            rng=_rng_state(train_data), **self._training_state())
+            save_checkpoint(
+                self.last_checkpoint_file,
+                self.config,
+                self.model.state_dict(),
+                epoch_idx - 1,
+                rng=_rng_state(train_data),
+                **self._training_state(),
+            )
         start = time.perf_counter()
         loss = super()._train_epoch(train_data, epoch_idx, loss_func=loss_func, show_progress=show_progress)
         self.epoch_seconds.append(time.perf_counter() - start)
@@ -128,11 +134,14 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         checkpoint = load_checkpoint(resume_file, map_location=self.device)
         saved_model = checkpoint["config"].get("model")
         if saved_model != self.config["model"]:
-            raise CheckpointError(f"{resume_file} is a {saved_model} checkpoint; "
-                                  f"this run trains {self.config['model']}.")
+            raise CheckpointError(
+                f"{resume_file} is a {saved_model} checkpoint; this run trains {self.config['model']}."
+            )
         if "rng" not in checkpoint:
-            raise CheckpointError(f"{resume_file} is a best-model checkpoint without training state; "
-                                  f"resume from the matching '*{LAST_SUFFIX}' file.")
+            raise CheckpointError(
+                f"{resume_file} is a best-model checkpoint without training state; "
+                f"resume from the matching '*{LAST_SUFFIX}' file."
+            )
         restore_model(self.model, checkpoint)
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         self.start_epoch = checkpoint["epoch"] + 1
@@ -160,6 +169,7 @@ def latest_last_checkpoint(checkpoint_dir, model):
     """The newest ``<model>-*.last.pth`` in ``checkpoint_dir``, for ``--resume=latest``."""
     files = glob.glob(os.path.join(checkpoint_dir, f"{model}-*{LAST_SUFFIX}"))
     if not files:
-        raise CheckpointError(f"no '{model}-*{LAST_SUFFIX}' in {checkpoint_dir} to resume from; "
-                              "pass --resume=<path to a .last.pth file>.")
+        raise CheckpointError(
+            f"no '{model}-*{LAST_SUFFIX}' in {checkpoint_dir} to resume from; pass --resume=<path to a .last.pth file>."
+        )
     return max(files, key=os.path.getmtime)

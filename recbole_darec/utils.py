@@ -10,8 +10,13 @@ class UnknownModelError(ValueError):
     pass
 
 
-RECBOLE_MODEL_MODULES = ("general_recommender", "context_aware_recommender", "sequential_recommender",
-                         "knowledge_aware_recommender", "exlib_recommender")
+RECBOLE_MODEL_MODULES = (
+    "general_recommender",
+    "context_aware_recommender",
+    "sequential_recommender",
+    "knowledge_aware_recommender",
+    "exlib_recommender",
+)
 
 
 def our_model_names():
@@ -32,7 +37,7 @@ def get_model(model_name):
         if hasattr(candidates, model_name):
             return getattr(candidates, model_name)
     raise UnknownModelError(
-            f"unknown model '{model_name}'. This package provides: {', '.join(our_model_names())}; "
+        f"unknown model '{model_name}'. This package provides: {', '.join(our_model_names())}; "
         "RecBole's built-in models (LightGCN, SGL, BPR, NCL, ...) work too. Names are case-sensitive."
     )
 

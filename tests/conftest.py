@@ -38,8 +38,9 @@ def _base_config(tmp_path, **overrides):
 
 def _run_cli(*args, cwd=None, timeout=600):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.run([sys.executable, *args], cwd=cwd or ROOT, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd or ROOT, capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 @pytest.fixture(scope="session")
@@ -50,11 +51,13 @@ def repo_root():
 @pytest.fixture(scope="session")
 def shared_dataset():
     """``shared_dataset(name)``: the folder of ``../shared/datasets/<name>``; the test is skipped without it."""
+
     def shared_dataset(name):
         path = os.path.join(SHARED, name)
         if not os.path.isdir(path):
             pytest.skip(f"../shared/datasets/{name} absent")
         return path
+
     return shared_dataset
 
 
@@ -73,8 +76,9 @@ def run_cli():
 def ml100k_profiles(tmp_path_factory):
     """ml-100k with real constructed profiles encoded by the packaged MiniLM, built once per session."""
     data = tmp_path_factory.mktemp("profiled") / "dataset"
-    result = _run_cli("-m", "recbole_darec.profiles", "--dataset=ml-100k", f"--data_path={data}",
-                      "--show_progress=False")
+    result = _run_cli(
+        "-m", "recbole_darec.profiles", "--dataset=ml-100k", f"--data_path={data}", "--show_progress=False"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return data
 
@@ -84,6 +88,7 @@ def copy_dataset():
     def copy_dataset(src_data_path, dst_data_path, name="ml-100k"):
         shutil.copytree(os.path.join(src_data_path, name), os.path.join(dst_data_path, name))
         return dst_data_path
+
     return copy_dataset
 
 
@@ -98,6 +103,7 @@ def write_random_embeddings():
             for i in ids:
                 f.write(f"{i}\t{' '.join(f'{x:.6f}' for x in rng.normal(size=dim))}\n")
         return path
+
     return write_random_embeddings
 
 
@@ -120,32 +126,38 @@ def build(base_config, copy_dataset):
         config = Config(model=model, dataset="ml-100k", config_dict=base_config(tmp_path, **overrides))
         prepare_dataset_files(config)
         return config, *_build(config)
+
     return build
 
 
 @pytest.fixture(scope="session")
 def config_for(base_config):
     """``config_for(tmp_path, dataset="ml-100k", **overrides)``: a LightGCN config with its files prepared."""
+
     def config_for(tmp_path, dataset="ml-100k", **overrides):
         config = Config(model="LightGCN", dataset=dataset, config_dict=base_config(tmp_path, **overrides))
         prepare_dataset_files(config)
         return config
+
     return config_for
 
 
 @pytest.fixture(scope="session")
 def profile_config(base_config):
     """``profile_config(tmp_path, **overrides)``: a DaRecLightGCN config on ml-100k with its files prepared."""
+
     def profile_config(tmp_path, **overrides):
         config = Config(model="DaRecLightGCN", dataset="ml-100k", config_dict=base_config(tmp_path, **overrides))
         prepare_dataset_files(config)
         return config
+
     return profile_config
 
 
 @pytest.fixture(scope="session")
 def synthetic(base_config):
     """``synthetic(tmp_path, inter, item=None, **overrides)``: a config for a toy dataset with these files."""
+
     def synthetic(tmp_path, inter, item=None, **overrides):
         folder = tmp_path / "dataset" / "toy"
         folder.mkdir(parents=True, exist_ok=True)
@@ -155,22 +167,33 @@ def synthetic(base_config):
         config = Config(model="LightGCN", dataset="toy", config_dict=base_config(tmp_path, **overrides))
         prepare_dataset_files(config)
         return config
+
     return synthetic
 
 
 @pytest.fixture(scope="session")
 def cli(repo_root):
     """``cli(*args)``: ``run_recbole_darec.py *args`` started in the background (a Popen)."""
+
     def cli(*args, **kwargs):
-        return subprocess.Popen([sys.executable, "run_recbole_darec.py", *args], cwd=repo_root, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, **kwargs)
+        return subprocess.Popen(
+            [sys.executable, "run_recbole_darec.py", *args],
+            cwd=repo_root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            **kwargs,
+        )
+
     return cli
 
 
 @pytest.fixture(scope="session")
 def parse_test_result():
     """``parse_test_result(stdout)``: the test metrics dict that run_recbole_darec.py printed."""
+
     def parse_test_result(stdout):
         line = next(line for line in stdout.splitlines() if line.startswith("test result: "))
-        return ast.literal_eval(line[len("test result: "):])
+        return ast.literal_eval(line[len("test result: ") :])
+
     return parse_test_result

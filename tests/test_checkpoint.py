@@ -23,8 +23,16 @@ class Payload:
 def test_malicious_pickle_checkpoint_is_refused_without_running(tmp_path):
     marker = tmp_path / "payload-ran"
     path = tmp_path / "evil.pth"
-    torch.save({"format": "recbole_darec.checkpoint/1", "config": "{}", "epoch": 0,
-                "state_dict": {}, "other_parameter": Payload(marker)}, path)
+    torch.save(
+        {
+            "format": "recbole_darec.checkpoint/1",
+            "config": "{}",
+            "epoch": 0,
+            "state_dict": {},
+            "other_parameter": Payload(marker),
+        },
+        path,
+    )
     with pytest.raises(CheckpointError, match="refused.*nothing in it was executed"):
         load_checkpoint(path)
     assert not marker.exists()
@@ -65,8 +73,14 @@ def test_checkpoint_reloads_safely_and_reproduces_test_metrics(trained_lightgcn)
 
 def test_killed_run_resumes_to_the_same_metrics(tmp_path, ml100k_profiles, copy_dataset, cli, parse_test_result):
     copy_dataset(ml100k_profiles, tmp_path / "dataset")
-    common = ["--model=DaRecLightGCN", "--dataset=ml-100k", "--epochs=5", "--show_progress=False",
-              f"--data_path={tmp_path / 'dataset'}", "--state=INFO"]
+    common = [
+        "--model=DaRecLightGCN",
+        "--dataset=ml-100k",
+        "--epochs=5",
+        "--show_progress=False",
+        f"--data_path={tmp_path / 'dataset'}",
+        "--state=INFO",
+    ]
     full = cli(*common, f"--checkpoint_dir={tmp_path / 'full'}")
     full_out, full_err = full.communicate(timeout=600)
     assert full.returncode == 0, full_err[-2000:]
@@ -93,8 +107,14 @@ def test_killed_run_resumes_to_the_same_metrics(tmp_path, ml100k_profiles, copy_
 
 def test_sigterm_stops_with_a_resume_hint(tmp_path, ml100k_profiles, copy_dataset, cli):
     copy_dataset(ml100k_profiles, tmp_path / "dataset")
-    run = cli("--model=DaRecLightGCN", "--dataset=ml-100k", "--epochs=50", "--show_progress=False",
-              f"--data_path={tmp_path / 'dataset'}", f"--checkpoint_dir={tmp_path / 'saved'}")
+    run = cli(
+        "--model=DaRecLightGCN",
+        "--dataset=ml-100k",
+        "--epochs=50",
+        "--show_progress=False",
+        f"--data_path={tmp_path / 'dataset'}",
+        f"--checkpoint_dir={tmp_path / 'saved'}",
+    )
     deadline = time.time() + 300
     while not glob.glob(str(tmp_path / "saved" / "*.last.pth")) and time.time() < deadline:
         time.sleep(0.05)

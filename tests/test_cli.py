@@ -10,8 +10,15 @@ METRIC_LINE = re.compile(r"test result: \{.*'recall@20': [0-9.]+.*'ndcg@20': [0-
 
 @pytest.mark.parametrize("model", ["LightGCN", "SGL"])
 def test_cli_trains_one_epoch_and_reports_metrics(tmp_path, model, run_cli):
-    result = run_cli("run_recbole_darec.py", f"--model={model}", "--dataset=ml-100k", "--epochs=1",
-                     f"--data_path={tmp_path}", f"--checkpoint_dir={tmp_path / 'saved'}", "--show_progress=False")
+    result = run_cli(
+        "run_recbole_darec.py",
+        f"--model={model}",
+        "--dataset=ml-100k",
+        "--epochs=1",
+        f"--data_path={tmp_path}",
+        f"--checkpoint_dir={tmp_path / 'saved'}",
+        "--show_progress=False",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "best valid: {" in result.stdout and "'recall@20'" in result.stdout
     assert METRIC_LINE.search(result.stdout), result.stdout
@@ -32,8 +39,9 @@ def test_missing_dataset_names_the_path_and_the_fix(tmp_path, run_cli):
 
 
 def test_bad_config_value_is_a_clear_error(tmp_path, run_cli):
-    result = run_cli("run_recbole_darec.py", "--model=LightGCN", "--dataset=ml-100k", "--epochs=ten",
-                     f"--data_path={tmp_path}")
+    result = run_cli(
+        "run_recbole_darec.py", "--model=LightGCN", "--dataset=ml-100k", "--epochs=ten", f"--data_path={tmp_path}"
+    )
     assert result.returncode == 2 and "'epochs'" in result.stderr and "integer" in result.stderr
 
 

@@ -6,18 +6,35 @@ import os
 
 def test_compare_records_failures_and_resumes_without_retraining(tmp_path, run_cli):
     out = tmp_path / "cmp"
-    args = ["-m", "recbole_darec.compare", "--models=LightGCN,NoSuchModel", "--dataset=ml-100k", "--seeds=2",
-            f"--out={out}", "--epochs=1", f"--data_path={tmp_path / 'dataset'}"]
+    args = [
+        "-m",
+        "recbole_darec.compare",
+        "--models=LightGCN,NoSuchModel",
+        "--dataset=ml-100k",
+        "--seeds=2",
+        f"--out={out}",
+        "--epochs=1",
+        f"--data_path={tmp_path / 'dataset'}",
+    ]
     first = run_cli(*args, "--jobs=2")  # two runs at once; the resume below runs one at a time
     assert first.returncode == 1, first.stderr[-2000:]  # a failed model makes the exit status non-zero
     with open(out / "results.csv") as f:
         rows = list(csv.DictReader(f))
     status = {(r["model"], r["seed"]): r["status"] for r in rows}
-    assert status == {("LightGCN", "2020"): "ok", ("LightGCN", "2021"): "ok",
-                      ("NoSuchModel", "2020"): "failed", ("NoSuchModel", "2021"): "failed"}
+    assert status == {
+        ("LightGCN", "2020"): "ok",
+        ("LightGCN", "2021"): "ok",
+        ("NoSuchModel", "2020"): "failed",
+        ("NoSuchModel", "2021"): "failed",
+    }
     ok = [r for r in rows if r["status"] == "ok"]
-    assert all(float(r["test_recall@20"]) > 0 and float(r["train_s_per_epoch"]) > 0 and float(r["peak_mem_mb"]) > 0
-               and r["epochs_run"] == "1" for r in ok)
+    assert all(
+        float(r["test_recall@20"]) > 0
+        and float(r["train_s_per_epoch"]) > 0
+        and float(r["peak_mem_mb"]) > 0
+        and r["epochs_run"] == "1"
+        for r in ok
+    )
     assert "unknown model 'NoSuchModel'" in next(r["error"] for r in rows if r["status"] == "failed")
     assert (out / "results.png").stat().st_size > 1000
     markdown = (out / "results.md").read_text()

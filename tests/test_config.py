@@ -18,8 +18,9 @@ def test_command_line_overrides_and_config_files_reach_the_config(tmp_path, monk
     overrides = parse_overrides(["--embedding_size=32", "--epochs=1", "--learning_rate=2e-3"])
     # Config never reads sys.argv: a tool's own flags there must not reach a model's configuration
     monkeypatch.setattr(sys, "argv", ["x", "--embedding_size=64", "--params_file=x.hyper"])
-    config = Config(model="LightGCN", dataset="ml-100k", config_file_list=[str(first), str(second)],
-                    config_dict=overrides)
+    config = Config(
+        model="LightGCN", dataset="ml-100k", config_file_list=[str(first), str(second)], config_dict=overrides
+    )
     assert "params_file" not in config.final_config_dict
     assert config["embedding_size"] == 32 and config["epochs"] == 1
     assert config["learning_rate"] == 0.002  # command line beats config files

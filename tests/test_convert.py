@@ -113,14 +113,23 @@ def test_rlmrec_shape_mismatch_and_foreign_pickles_are_refused(tmp_path):
 def test_rlmrec_protocol_masks_only_training_items_at_test_time(tmp_path, base_config):
     """RecBole masks train and validation items when testing; test_history: train masks train only."""
     src = tmp_path / "src"
-    write_txt(src, [[u, 0, 1, 2, 3, 4] for u in range(6)], [[u, 5 + u % 3] for u in range(6)],
-              valid=[[u, 8 + u % 2] for u in range(6)])
+    write_txt(
+        src,
+        [[u, 0, 1, 2, 3, 4] for u in range(6)],
+        [[u, 5 + u % 3] for u in range(6)],
+        valid=[[u, 8 + u % 2] for u in range(6)],
+    )
     convert_lightgcn_txt(str(src), "toy", str(tmp_path / "dataset"))
     from recbole_darec.quick_start import _build
 
     def history(mode):
-        config = Config(model="LightGCN", dataset="toy", config_dict=base_config(
-            tmp_path, benchmark_filename=["train", "valid", "test"], test_history=mode, embedding_size=4))
+        config = Config(
+            model="LightGCN",
+            dataset="toy",
+            config_dict=base_config(
+                tmp_path, benchmark_filename=["train", "valid", "test"], test_history=mode, embedding_size=4
+            ),
+        )
         dataset, _, train, _, test = _build(config)
         uid = dataset.token2id("user_id", "0")
         return set(dataset.id2token("item_id", test.uid2history_item[uid].numpy()).tolist())

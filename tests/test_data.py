@@ -37,8 +37,9 @@ def test_duplicate_interactions_are_refused_unless_asked_to_drop(tmp_path, synth
 
 def test_interactions_with_unknown_item_ids_are_refused(tmp_path, synthetic):
     item = "item_id:token\tname:token_seq\n" + "".join(f"{i}\tthing {i}\n" for i in range(1, 7))
-    config = synthetic(tmp_path, toy_inter(GOOD), item=item,
-                       load_col={"inter": ["user_id", "item_id"], "item": ["item_id", "name"]})
+    config = synthetic(
+        tmp_path, toy_inter(GOOD), item=item, load_col={"inter": ["user_id", "item_id"], "item": ["item_id", "name"]}
+    )
     with pytest.raises(DatasetError, match=r"references 1 item id\(s\) missing from toy.item \(e.g. 7\)"):
         create_dataset(config)
 

@@ -22,7 +22,9 @@ def test_rescoring_a_checkpoint_under_another_test_masking(trained_lightgcn, tmp
     rows = out.read_text().splitlines()
     assert len(rows) == 2 and rows[0].startswith("model,seed,file,test_recall@10,test_recall@20,test_ndcg@10")
     assert f"{train_only['recall@20']}" in rows[1]
-    assert f"| LightGCN | 1 | **{train_only['recall@10']:.4f} ± 0.0000** | **{train_only['recall@20']:.4f} ± 0.0000** |" \
-        in capsys.readouterr().out  # compare's leaderboard table
+    assert (
+        f"| LightGCN | 1 | **{train_only['recall@10']:.4f} ± 0.0000** | **{train_only['recall@20']:.4f} ± 0.0000** |"
+        in capsys.readouterr().out
+    )  # compare's leaderboard table
     assert main([str(tmp_path / "nothing-here")]) == 2
     assert main([os.path.dirname(model_file), "--baseline=SGL"]) == 2

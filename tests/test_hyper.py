@@ -1,7 +1,6 @@
 """RecBole's hyper-parameter search over this package's models (recbole_darec.hyper)."""
 
 
-
 def test_recbole_hyper_parameter_search_runs_our_models(tmp_path, run_cli, write_random_embeddings):
     import shutil
 
@@ -14,11 +13,19 @@ def test_recbole_hyper_parameter_search_runs_our_models(tmp_path, run_cli, write
     params = tmp_path / "grid.hyper"
     params.write_text("darec_glo_weight choice [0.0,0.01]\n")
     fixed = tmp_path / "fixed.yaml"
-    fixed.write_text(f"epochs: 1\ndata_path: {tmp_path / 'dataset'}\ncheckpoint_dir: {tmp_path / 'saved'}\n"
-                     "show_progress: False\n")
+    fixed.write_text(
+        f"epochs: 1\ndata_path: {tmp_path / 'dataset'}\ncheckpoint_dir: {tmp_path / 'saved'}\nshow_progress: False\n"
+    )
     report = tmp_path / "search.md"
-    result = run_cli("-m", "recbole_darec.hyper", "--model=DaRecLightGCN", "--dataset=ml-100k",
-                     f"--params_file={params}", f"--config_files={fixed}", f"--output_file={report}")
+    result = run_cli(
+        "-m",
+        "recbole_darec.hyper",
+        "--model=DaRecLightGCN",
+        "--dataset=ml-100k",
+        f"--params_file={params}",
+        f"--config_files={fixed}",
+        f"--output_file={report}",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     text = report.read_text()
     assert "darec_glo_weight:0.0" in text and "darec_glo_weight:0.01" in text and "best params" in text

@@ -60,8 +60,9 @@ def test_cross_side_global_loss_singles_out_each_rows_counterpart():
     for side in range(2):  # each leading set is its own mean InfoNCE
         logits = x[side] @ noisy[side].T / 0.2
         assert aligned[side].item() == pytest.approx(F.cross_entropy(logits, torch.arange(8)).item(), abs=1e-5)
-    shuffled = cross_alignment(x @ noisy[:, torch.randperm(8, generator=torch.Generator().manual_seed(6))]
-                               .transpose(-1, -2), 0.2)
+    shuffled = cross_alignment(
+        x @ noisy[:, torch.randperm(8, generator=torch.Generator().manual_seed(6))].transpose(-1, -2), 0.2
+    )
     assert (aligned < shuffled).all()
     # collapse of both sides, which zeroes the mse and kl forms, leaves the chance level log(n)
     collapsed = torch.ones(1, 8, 8)
@@ -72,10 +73,20 @@ def test_cross_side_global_loss_singles_out_each_rows_counterpart():
 def test_pairwise_terms_give_one_value_per_leading_set():
     x = torch.randn(3, 2, 6, 4, generator=torch.Generator().manual_seed(8))
     y = torch.randn(3, 2, 6, 4, generator=torch.Generator().manual_seed(9))
-    batched = [orthogonality(unit(x), unit(y)), uniformity(cosine_gram(x)),
-               similarity_structure(cosine_gram(x), cosine_gram(y))]
-    singles = [[orthogonality(unit(x[i, j]), unit(y[i, j])), uniformity(cosine_gram(x[i, j])),
-                similarity_structure(cosine_gram(x[i, j]), cosine_gram(y[i, j]))] for i in range(3) for j in range(2)]
+    batched = [
+        orthogonality(unit(x), unit(y)),
+        uniformity(cosine_gram(x)),
+        similarity_structure(cosine_gram(x), cosine_gram(y)),
+    ]
+    singles = [
+        [
+            orthogonality(unit(x[i, j]), unit(y[i, j])),
+            uniformity(cosine_gram(x[i, j])),
+            similarity_structure(cosine_gram(x[i, j]), cosine_gram(y[i, j])),
+        ]
+        for i in range(3)
+        for j in range(2)
+    ]
     for term, values in enumerate(batched):
         assert values.shape == (3, 2)
         assert torch.allclose(values.flatten(), torch.stack([s[term] for s in singles]), atol=1e-6)

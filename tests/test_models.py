@@ -10,17 +10,37 @@ from recbole_darec.config import ConfigError
 from recbole_darec.quick_start import load_data_and_model, run_recbole_darec
 from recbole_darec.utils import get_trainer
 
-NEW_MODELS = ["SimGCL", "DaRecLightGCN", "DaRecSGL", "DaRecSimGCL", "RLMRecConLightGCN", "RLMRecConSGL",
-              "RLMRecConSimGCL", "RLMRecGenLightGCN", "RLMRecGenSGL", "RLMRecGenSimGCL"]
+NEW_MODELS = [
+    "SimGCL",
+    "DaRecLightGCN",
+    "DaRecSGL",
+    "DaRecSimGCL",
+    "RLMRecConLightGCN",
+    "RLMRecConSGL",
+    "RLMRecConSimGCL",
+    "RLMRecGenLightGCN",
+    "RLMRecGenSGL",
+    "RLMRecGenSimGCL",
+]
 
 
-@pytest.mark.parametrize("matching, center_loss, global_loss",
-                         [("joint", "mse", "mse"), ("hungarian", "infonce", "kl"), ("joint", "infonce", "infonce")])
-def test_gradients_reach_every_head_and_terms_are_finite(tmp_path, ml100k_profiles, matching, center_loss,
-                                                         global_loss, build):
-    config, _, model, train, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_center_matching=matching,
-                                          darec_center_loss=center_loss, darec_global_loss=global_loss,
-                                          darec_llm_head="mlp", darec_cf_head="mlp")
+@pytest.mark.parametrize(
+    "matching, center_loss, global_loss",
+    [("joint", "mse", "mse"), ("hungarian", "infonce", "kl"), ("joint", "infonce", "infonce")],
+)
+def test_gradients_reach_every_head_and_terms_are_finite(
+    tmp_path, ml100k_profiles, matching, center_loss, global_loss, build
+):
+    config, _, model, train, _, _ = build(
+        tmp_path,
+        ml100k_profiles,
+        "DaRecLightGCN",
+        darec_center_matching=matching,
+        darec_center_loss=center_loss,
+        darec_global_loss=global_loss,
+        darec_llm_head="mlp",
+        darec_cf_head="mlp",
+    )
     model.train()
     losses = model.calculate_loss(next(iter(train)))
     assert len(losses) == 5 and all(torch.isfinite(x) for x in losses)
@@ -40,8 +60,14 @@ def test_alignment_terms_scale_with_a_batch_summed_backbone_loss(tmp_path, ml100
     model.eval()
     with torch.no_grad():
         main_view = model.forward(model.train_graph) if model_name.endswith("SGL") else model.forward()
-        direct = model.alignment.loss(batch[model.USER_ID], batch[model.ITEM_ID], batch[model.NEG_ITEM_ID],
-                                      *main_view, model.user_profile, model.item_profile)["rlmrec_con"]
+        direct = model.alignment.loss(
+            batch[model.USER_ID],
+            batch[model.ITEM_ID],
+            batch[model.NEG_ITEM_ID],
+            *main_view,
+            model.user_profile,
+            model.item_profile,
+        )["rlmrec_con"]
     assert term.item() == pytest.approx(direct.item() * (len(batch) if scaled else 1), rel=1e-5)
 
 
@@ -49,28 +75,33 @@ def test_a_batch_with_one_user_gives_zero_terms_of_the_same_names(tmp_path, ml10
     config, _, model, _, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN")
     user_all, item_all = model.forward()
     one = torch.tensor([5, 5])
-    terms = model.alignment.loss(one, torch.tensor([3, 4]), torch.tensor([7, 8]), user_all, item_all,
-                                 model.user_profile, model.item_profile)
+    terms = model.alignment.loss(
+        one, torch.tensor([3, 4]), torch.tensor([7, 8]), user_all, item_all, model.user_profile, model.item_profile
+    )
     assert list(terms) == ["darec_or", "darec_uni", "darec_glo", "darec_loc"]
     assert all(float(t) == 0.0 for t in terms.values())
 
 
 def test_each_weight_switches_its_own_term(tmp_path, ml100k_profiles, build):
-    config, _, model, train, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_uni_weight=0,
-                                          darec_loc_weight=0)
+    config, _, model, train, _, _ = build(
+        tmp_path, ml100k_profiles, "DaRecLightGCN", darec_uni_weight=0, darec_loc_weight=0
+    )
     model.train()
     losses = model.calculate_loss(next(iter(train)))
     assert len(losses) == 3  # backbone, or, glo
 
 
-@pytest.mark.parametrize("key, value, message", [
-    ("darec_glo_weight", -1, "darec_glo_weight"),
-    ("darec_n_clusters", 5000, "exceeds"),
-    ("darec_center_matching", "greedy", "darec_center_matching"),
-    ("darec_global_loss", "cosine", "darec_global_loss"),
-    ("darec_global_temperature", 0, "darec_global_temperature"),
-    ("rlmrec_temperature", 0, "rlmrec_temperature"),
-])
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("darec_glo_weight", -1, "darec_glo_weight"),
+        ("darec_n_clusters", 5000, "exceeds"),
+        ("darec_center_matching", "greedy", "darec_center_matching"),
+        ("darec_global_loss", "cosine", "darec_global_loss"),
+        ("darec_global_temperature", 0, "darec_global_temperature"),
+        ("rlmrec_temperature", 0, "rlmrec_temperature"),
+    ],
+)
 def test_out_of_range_model_settings_are_clear_errors(tmp_path, ml100k_profiles, key, value, message, build):
     model = "RLMRecConLightGCN" if key.startswith("rlmrec") else "DaRecLightGCN"
     with pytest.raises(ConfigError, match=message):
@@ -89,7 +120,9 @@ def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, ml100k_profiles, 
 
 
 @pytest.mark.parametrize("model", NEW_MODELS)
-def test_every_model_trains_and_its_checkpoint_scores_identically(tmp_path, ml100k_profiles, model, base_config, copy_dataset):
+def test_every_model_trains_and_its_checkpoint_scores_identically(
+    tmp_path, ml100k_profiles, model, base_config, copy_dataset
+):
     copy_dataset(ml100k_profiles, tmp_path / "dataset")
     result = run_recbole_darec(model, "ml-100k", config_dict=base_config(tmp_path))
     assert all(math.isfinite(v) for v in np.ravel(list(result["train_loss"].values())))

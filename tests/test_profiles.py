@@ -76,8 +76,12 @@ def test_training_split_matches_the_run(tmp_path, config_for):
     dataset = create_dataset(config)
     train, _, _ = data_preparation(config, dataset)
     inter = train._dataset.inter_feat
-    run_pairs = set(zip(dataset.id2token("user_id", inter["user_id"].numpy()).tolist(),
-                        dataset.id2token("item_id", inter["item_id"].numpy()).tolist()))
+    run_pairs = set(
+        zip(
+            dataset.id2token("user_id", inter["user_id"].numpy()).tolist(),
+            dataset.id2token("item_id", inter["item_id"].numpy()).tolist(),
+        )
+    )
     assert pairs == run_pairs
 
 
@@ -114,8 +118,11 @@ def test_generated_profiles_with_a_tiny_random_causal_lm(tmp_path, config_for):
     tokenizer = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
     fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", eos_token="[EOS]")
-    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(words), n_positions=512, n_embd=16, n_layer=1, n_head=2,
-                                       eos_token_id=1, bos_token_id=1))
+    model = GPT2LMHeadModel(
+        GPT2Config(
+            vocab_size=len(words), n_positions=512, n_embd=16, n_layer=1, n_head=2, eos_token_id=1, bos_token_id=1
+        )
+    )
     model.generation_config.suppress_tokens = [0, 1]  # random weights: keep it from emitting only specials
     model_dir = tmp_path / "tiny-lm"
     model.save_pretrained(model_dir)
@@ -172,7 +179,9 @@ def test_vectors_align_with_internal_ids(tmp_path, ml100k_profiles, copy_dataset
     assert matrix.shape == (1683, 384) and not matrix[0].any()  # row 0 is RecBole's padding
 
 
-def test_unknown_vector_ids_are_dropped_not_invented(tmp_path, caplog, write_random_embeddings, config_for, profile_config):
+def test_unknown_vector_ids_are_dropped_not_invented(
+    tmp_path, caplog, write_random_embeddings, config_for, profile_config
+):
     config = config_for(tmp_path)
     folder = config["data_path"]
     write_random_embeddings(folder, "ml-100k", "user", list(range(1, 944)) + [99999, 99998])
@@ -183,7 +192,9 @@ def test_unknown_vector_ids_are_dropped_not_invented(tmp_path, caplog, write_ran
     assert "dropped 2 vector(s)" in caplog.text and "99999" in caplog.text
 
 
-def test_missing_vectors_fail_unless_zero_filling_is_allowed(tmp_path, write_random_embeddings, config_for, profile_config):
+def test_missing_vectors_fail_unless_zero_filling_is_allowed(
+    tmp_path, write_random_embeddings, config_for, profile_config
+):
     config = config_for(tmp_path)
     folder = config["data_path"]
     write_random_embeddings(folder, "ml-100k", "user", range(3, 944))
@@ -200,15 +211,20 @@ def write_file(path, text):
         f.write(text)
 
 
-@pytest.mark.parametrize("body, message", [
-    ("1\t0.1 nan 0.3\n", "NaN and infinite"),
-    ("1\t0.1 inf 0.3\n", "NaN and infinite"),
-    ("1\t0.1 0.2 0.3\n2\t0.1 0.2\n", "line 3: field 'user_emb' has 2 values, but line 2 has 3"),
-    ("1\t0.1 0.2 0.3\n1\t0.1 0.2 0.3\n", "line 3: duplicate uid"),
-    ("1\t0.1 abc 0.3\n", "line 2: field 'user_emb' holds 'abc', not a number"),
-    ("1\t0.1 0.2\textra\n", "line 2: 3 columns, but the header declares 2"),
-])
-def test_bad_embedding_files_are_refused_with_file_and_line(tmp_path, body, message, write_random_embeddings, config_for, profile_config):
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("1\t0.1 nan 0.3\n", "NaN and infinite"),
+        ("1\t0.1 inf 0.3\n", "NaN and infinite"),
+        ("1\t0.1 0.2 0.3\n2\t0.1 0.2\n", "line 3: field 'user_emb' has 2 values, but line 2 has 3"),
+        ("1\t0.1 0.2 0.3\n1\t0.1 0.2 0.3\n", "line 3: duplicate uid"),
+        ("1\t0.1 abc 0.3\n", "line 2: field 'user_emb' holds 'abc', not a number"),
+        ("1\t0.1 0.2\textra\n", "line 2: 3 columns, but the header declares 2"),
+    ],
+)
+def test_bad_embedding_files_are_refused_with_file_and_line(
+    tmp_path, body, message, write_random_embeddings, config_for, profile_config
+):
     config = config_for(tmp_path)
     folder = config["data_path"]
     write_file(os.path.join(folder, "ml-100k.useremb"), "uid:token\tuser_emb:float_seq\n" + body)
@@ -228,12 +244,15 @@ def test_mixed_user_and_item_dimensions_are_refused(tmp_path, base_config, write
         run_recbole_darec("DaRecLightGCN", "ml-100k", config_dict=base_config(tmp_path))
 
 
-@pytest.mark.parametrize("line, message", [
-    ('{"id": "1", "text": ""}', "line 1: empty profile text"),
-    ('{"id": "1", "text": "a"}\n{"id": "1", "text": "b"}', "line 2: duplicate id '1'"),
-    ('{"id": "1", "text": "a"', "line 1: not valid JSON"),
-    ('{"text": "a"}', 'line 1: needs the keys "id" and "text"'),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"id": "1", "text": ""}', "line 1: empty profile text"),
+        ('{"id": "1", "text": "a"}\n{"id": "1", "text": "b"}', "line 2: duplicate id '1'"),
+        ('{"id": "1", "text": "a"', "line 1: not valid JSON"),
+        ('{"text": "a"}', 'line 1: needs the keys "id" and "text"'),
+    ],
+)
 def test_bad_profile_text_files_are_refused_with_line_numbers(tmp_path, line, message):
     path = tmp_path / "x.uprofile.jsonl"
     path.write_text(line + "\n")
@@ -250,6 +269,8 @@ def test_empty_imported_profile_is_refused(tmp_path):
 
 def test_lastfm_json_profiles_import_through_their_maps(tmp_path, shared_dataset):
     src = shared_dataset("lastfm-colakg")
-    texts = import_texts(os.path.join(src, "llm_response_user.json"),
-                         dict(line.split()[::-1] for line in open(os.path.join(src, "user_map.txt")) if line.strip()))
+    texts = import_texts(
+        os.path.join(src, "llm_response_user.json"),
+        dict(line.split()[::-1] for line in open(os.path.join(src, "user_map.txt")) if line.strip()),
+    )
     assert len(texts) == 1859 and texts["2"].startswith("The user has a strong preference for artists")

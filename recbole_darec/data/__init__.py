@@ -30,8 +30,14 @@ def mask_training_items_only(eval_data, train_dataset):
     bounds = np.searchsorted(users, np.arange(train_dataset.user_num + 1))
     for uid, history in enumerate(eval_data.uid2history_item):
         if history is not None:
-            eval_data.uid2history_item[uid] = torch.as_tensor(items[bounds[uid]:bounds[uid + 1]], dtype=torch.int64)
+            eval_data.uid2history_item[uid] = torch.as_tensor(items[bounds[uid] : bounds[uid + 1]], dtype=torch.int64)
 
 
-__all__ = ["create_dataset", "mask_training_items_only", "Dataset", "DatasetError", "DatasetNotFoundError",
-           "AtomicFileError"]
+__all__ = [
+    "create_dataset",
+    "mask_training_items_only",
+    "Dataset",
+    "DatasetError",
+    "DatasetNotFoundError",
+    "AtomicFileError",
+]

@@ -19,15 +19,18 @@ def read_header(path, field_separator="\t", encoding="utf-8"):
     fields = []
     for column in head.split(field_separator):
         if ":" not in column:
-            raise AtomicFileError(f"{path}, line 1: header column {column!r} lacks its type; "
-                                  "write columns as name:type (token, float, token_seq, float_seq).")
+            raise AtomicFileError(
+                f"{path}, line 1: header column {column!r} lacks its type; "
+                "write columns as name:type (token, float, token_seq, float_seq)."
+            )
         name, ftype = column.split(":", 1)
         fields.append((name, ftype))
     return fields
 
 
-def validate_atomic_file(path, field_separator="\t", seq_separator=" ", encoding="utf-8",
-                         unique_key=None, load_fields=None):
+def validate_atomic_file(
+    path, field_separator="\t", seq_separator=" ", encoding="utf-8", unique_key=None, load_fields=None
+):
     """Scan ``path``; raise :class:`AtomicFileError` on the first bad line.
 
     Checks: every line has the header's column count; ``float`` fields parse as finite
@@ -39,8 +42,11 @@ def validate_atomic_file(path, field_separator="\t", seq_separator=" ", encoding
     fields = read_header(path, field_separator, encoding)
     names = [name for name, _ in fields]
     width = len(fields)
-    checked = [(i, name, ftype) for i, (name, ftype) in enumerate(fields)
-               if ftype in ("float", "float_seq") and (load_fields is None or name in load_fields)]
+    checked = [
+        (i, name, ftype)
+        for i, (name, ftype) in enumerate(fields)
+        if ftype in ("float", "float_seq") and (load_fields is None or name in load_fields)
+    ]
     key_index = [names.index(k) for k in unique_key] if unique_key and all(k in names for k in unique_key) else None
     seq_len = {}
     seen = {}
@@ -56,7 +62,8 @@ def validate_atomic_file(path, field_separator="\t", seq_separator=" ", encoding
             if len(values) != width:
                 raise AtomicFileError(
                     f"{path}, line {lineno}: {len(values)} columns, but the header declares {width} "
-                    f"({', '.join(names)}); check the separator ({field_separator!r}) and stray tabs in text fields.")
+                    f"({', '.join(names)}); check the separator ({field_separator!r}) and stray tabs in text fields."
+                )
             for i, name, ftype in checked:
                 raw = values[i]
                 if ftype == "float":
@@ -69,15 +76,17 @@ def validate_atomic_file(path, field_separator="\t", seq_separator=" ", encoding
                     if len(vector) != expected[0]:
                         raise AtomicFileError(
                             f"{path}, line {lineno}: field '{name}' has {len(vector)} values, but line {expected[1]} "
-                            f"has {expected[0]}; every vector in a file must have the same dimension.")
+                            f"has {expected[0]}; every vector in a file must have the same dimension."
+                        )
             if key_index is not None:
                 key = tuple(values[i] for i in key_index)
                 first = seen.setdefault(key, lineno)
                 if first != lineno:
                     raise AtomicFileError(
                         f"{path}, line {lineno}: duplicate {'/'.join(unique_key)} {key} (first on line {first}); "
-                        "remove the repeated line" + (", or set rm_dup_inter: first to let RecBole drop repeats."
-                                                      if len(unique_key) == 2 else "."))
+                        "remove the repeated line"
+                        + (", or set rm_dup_inter: first to let RecBole drop repeats." if len(unique_key) == 2 else ".")
+                    )
     return lines
 
 
@@ -87,7 +96,8 @@ def _finite(text, path, lineno, name):
     except ValueError:
         raise AtomicFileError(f"{path}, line {lineno}: field '{name}' holds {text!r}, not a number.") from None
     if not math.isfinite(value):
-        raise AtomicFileError(f"{path}, line {lineno}: field '{name}' holds {text!r}; NaN and infinite values "
-                              "are not allowed (re-encode the profiles or fix the file).")
+        raise AtomicFileError(
+            f"{path}, line {lineno}: field '{name}' holds {text!r}; NaN and infinite values "
+            "are not allowed (re-encode the profiles or fix the file)."
+        )
     return value
-

@@ -50,8 +50,14 @@ class Dataset(RecBoleDataset):
                 unique_key = (self.uid_field, self.iid_field)
             elif source_name in VECTOR_KIND:
                 unique_key = (_profile_file(source_name)[1],)
-            validate_atomic_file(filepath, self.config["field_separator"], self.config["seq_separator"],
-                                 self.config["encoding"], unique_key=unique_key, load_fields=load_col)
+            validate_atomic_file(
+                filepath,
+                self.config["field_separator"],
+                self.config["seq_separator"],
+                self.config["encoding"],
+                unique_key=unique_key,
+                load_fields=load_col,
+            )
         return super()._load_feat(filepath, source)
 
     def _get_load_and_unload_col(self, source):
@@ -75,7 +81,8 @@ class Dataset(RecBoleDataset):
                 f"dataset '{self.dataset_name}' has no interactions left after filtering "
                 f"(val_interval={self.config['val_interval']}, "
                 f"user_inter_num_interval={self.config['user_inter_num_interval']}, "
-                f"item_inter_num_interval={self.config['item_inter_num_interval']}); loosen these settings.")
+                f"item_inter_num_interval={self.config['item_inter_num_interval']}); loosen these settings."
+            )
 
     def _remap_ID_all(self):
         for suffix in self.profile_suffixes:
@@ -102,7 +109,8 @@ class Dataset(RecBoleDataset):
                 raise DatasetError(
                     f"{self.dataset_name}.inter references {len(ids)} {kind} id(s) missing from "
                     f"{self.dataset_name}.{kind} (e.g. {', '.join(map(str, ids[:5]))}); add them to the .{kind} file "
-                    "or set allow_unknown_ids: True.")
+                    "or set allow_unknown_ids: True."
+                )
 
     def _drop_unknown_profile_rows(self, suffix):
         kind, id_field, _ = _profile_file(suffix)
@@ -112,7 +120,8 @@ class Dataset(RecBoleDataset):
             dropped = feat.loc[~keep, id_field].values
             self.logger.warning(
                 f"{self.dataset_name}.{suffix}: dropped {len(dropped)} vector(s) for {kind} ids absent from the "
-                f"interactions (e.g. {', '.join(map(str, dropped[:5]))}); RecBole would have made them new {kind}s.")
+                f"interactions (e.g. {', '.join(map(str, dropped[:5]))}); RecBole would have made them new {kind}s."
+            )
             setattr(self, f"{suffix}_feat", feat[keep].reset_index(drop=True))
 
     def _normalize(self):
@@ -134,12 +143,16 @@ class Dataset(RecBoleDataset):
             if len(missing) == 0:
                 continue
             tokens = self.id2token(id_field, missing[:5])
-            message = (f"{len(missing)} {kind}(s) of '{self.dataset_name}' have no vector in "
-                       f"{os.path.join(self.dataset_path, self.dataset_name + '.' + suffix)} "
-                       f"(e.g. {', '.join(map(str, tokens))})")
+            message = (
+                f"{len(missing)} {kind}(s) of '{self.dataset_name}' have no vector in "
+                f"{os.path.join(self.dataset_path, self.dataset_name + '.' + suffix)} "
+                f"(e.g. {', '.join(map(str, tokens))})"
+            )
             if not self.config["profile_allow_missing"]:
-                raise DatasetError(message + "; add their profiles and re-encode, or set profile_allow_missing: True "
-                                             "to give them zero vectors.")
+                raise DatasetError(
+                    message + "; add their profiles and re-encode, or set profile_allow_missing: True "
+                    "to give them zero vectors."
+                )
             self.logger.warning(message + "; they get zero vectors (profile_allow_missing: True).")
 
     def profile_matrix(self, kind):

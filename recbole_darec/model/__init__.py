@@ -14,8 +14,16 @@ from recbole_darec.model.sgl import SGL
 from recbole_darec.model.simgcl import SimGCL
 
 __all__ = [
-    "LightGCN", "SGL", "SimGCL",
-    "DaRecLightGCN", "DaRecSGL", "DaRecSimGCL",
-    "RLMRecConLightGCN", "RLMRecConSGL", "RLMRecConSimGCL",
-    "RLMRecGenLightGCN", "RLMRecGenSGL", "RLMRecGenSimGCL",
+    "LightGCN",
+    "SGL",
+    "SimGCL",
+    "DaRecLightGCN",
+    "DaRecSGL",
+    "DaRecSimGCL",
+    "RLMRecConLightGCN",
+    "RLMRecConSGL",
+    "RLMRecConSimGCL",
+    "RLMRecGenLightGCN",
+    "RLMRecGenSGL",
+    "RLMRecGenSimGCL",
 ]

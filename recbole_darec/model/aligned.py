@@ -34,25 +34,37 @@ class ProfileAligned:
         user_profile = dataset.profile_matrix("user")
         item_profile = dataset.profile_matrix("item")
         if user_profile.shape[1] != item_profile.shape[1]:
-            raise ConfigError(f"user profile vectors have {user_profile.shape[1]} dimensions and item vectors "
-                              f"{item_profile.shape[1]}; encode both with the same encoder.")
+            raise ConfigError(
+                f"user profile vectors have {user_profile.shape[1]} dimensions and item vectors "
+                f"{item_profile.shape[1]}; encode both with the same encoder."
+            )
         # Not saved in checkpoints: they are data, rebuilt from the embedding files.
         self.register_buffer("user_profile", user_profile.to(self.device), persistent=False)
         self.register_buffer("item_profile", item_profile.to(self.device), persistent=False)
         # Heads get their own random stream, so the backbone's initialisation and training draws are unchanged.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config["seed"] + 1)
-            self.alignment = self.alignment_class(config, cf_dim=config["embedding_size"],
-                                                  llm_dim=user_profile.shape[1], n_users=self.n_users,
-                                                  n_items=self.n_items)
+            self.alignment = self.alignment_class(
+                config,
+                cf_dim=config["embedding_size"],
+                llm_dim=user_profile.shape[1],
+                n_users=self.n_users,
+                n_items=self.n_items,
+            )
 
     def main_view_ego(self):
         return self.alignment.transform_ego(super().main_view_ego())
 
     def extra_loss_terms(self, interaction, user_all, item_all):
-        return self.alignment.loss(interaction[self.USER_ID], interaction[self.ITEM_ID],
-                                   interaction[self.NEG_ITEM_ID], user_all, item_all,
-                                   self.user_profile, self.item_profile)
+        return self.alignment.loss(
+            interaction[self.USER_ID],
+            interaction[self.ITEM_ID],
+            interaction[self.NEG_ITEM_ID],
+            user_all,
+            item_all,
+            self.user_profile,
+            self.item_profile,
+        )
 
 
 def projector(in_dim, out_dim):

@@ -73,25 +73,32 @@ class DaRecAlignment(ProfileAlignment):
         n_clusters = check_value(config, "darec_n_clusters", int, 2)
         largest_k = min(n_users, n_items) - 1
         if n_clusters > largest_k:
-            raise ConfigError(f"darec_n_clusters = {n_clusters} exceeds the {largest_k} real users/items "
-                              f"of the smaller side; choose at most {largest_k}.")
+            raise ConfigError(
+                f"darec_n_clusters = {n_clusters} exceeds the {largest_k} real users/items "
+                f"of the smaller side; choose at most {largest_k}."
+            )
         self.interval = check_value(config, "darec_cluster_interval", int, 1)
         self.cluster_sample = check_value(config, "darec_cluster_sample", int, n_clusters)
         self.row_sample = check_value(config, "darec_row_sample", int, 2)
         self.global_loss = check_value(config, "darec_global_loss", str, None, choices={"mse", "kl", "infonce"})
         self.global_temperature = check_value(config, "darec_global_temperature", float, 0.0, inclusive=False)
-        heads = {side: check_value(config, f"darec_{side}_head", str, None, choices={"linear", "mlp"})
-                 for side in ("cf", "llm")}
+        heads = {
+            side: check_value(config, f"darec_{side}_head", str, None, choices={"linear", "mlp"})
+            for side in ("cf", "llm")
+        }
         self.seed = config["seed"]
         self.cf_heads = DisentangledHeads(cf_dim, cf_dim, heads["cf"])
         self.llm_heads = DisentangledHeads(llm_dim, cf_dim, heads["llm"])
         self.centers = PreferenceCenters(
-            n_clusters, cf_dim,
+            n_clusters,
+            cf_dim,
             matching=check_value(config, "darec_center_matching", str, None, choices={"joint", "hungarian"}),
             center_loss=check_value(config, "darec_center_loss", str, None, choices={"mse", "infonce"}),
             temperature=check_value(config, "darec_center_temperature", float, 0.0, inclusive=False),
-            scatter_backend=check_value(config, "darec_scatter_backend", str, None,
-                                        choices={"auto", "torch", "torch_scatter"}))
+            scatter_backend=check_value(
+                config, "darec_scatter_backend", str, None, choices={"auto", "torch", "torch_scatter"}
+            ),
+        )
         self.register_buffer("step", torch.zeros((), dtype=torch.long))
 
     def _generator(self, salt):
@@ -142,8 +149,7 @@ class DaRecAlignment(ProfileAlignment):
             if self.global_loss == "infonce":
                 terms["glo"] = cross_alignment(units[0] @ units[1].transpose(-1, -2), self.global_temperature).sum()
             else:
-                terms["glo"] = similarity_structure(grams[0], grams[1], self.global_loss,
-                                                    self.global_temperature).sum()
+                terms["glo"] = similarity_structure(grams[0], grams[1], self.global_loss, self.global_temperature).sum()
         if self.weights["loc"]:
             terms["loc"] = self.centers.loss(units[0], units[1])
         return {f"darec_{name}": self.weights[name] * value for name, value in terms.items()}

@@ -19,8 +19,9 @@ def drop_edges(adj, keep_rate):
     (RLMRec's edge dropout of the normalised graph)."""
     keep = torch.rand(adj._nnz(), device=adj.device) < keep_rate
     # a subset of a coalesced tensor's entries is itself valid and coalesced
-    return torch.sparse_coo_tensor(adj.indices()[:, keep], adj.values()[keep] / keep_rate, adj.shape,
-                                   check_invariants=False, is_coalesced=True)
+    return torch.sparse_coo_tensor(
+        adj.indices()[:, keep], adj.values()[keep] / keep_rate, adj.shape, check_invariants=False, is_coalesced=True
+    )
 
 
 class AlignmentHooks:

@@ -61,8 +61,12 @@ class LightGCN(AlignmentHooks, RecBoleLightGCN):
         if self.l2_scope == "all":
             reg_loss = sum(parameter.pow(2).sum() for parameter in self.parameters())
         else:
-            reg_loss = self.reg_loss(self.user_embedding(user), self.item_embedding(pos_item),
-                                     self.item_embedding(neg_item), require_pow=self.require_pow)
+            reg_loss = self.reg_loss(
+                self.user_embedding(user),
+                self.item_embedding(pos_item),
+                self.item_embedding(neg_item),
+                require_pow=self.require_pow,
+            )
         return mf_loss + self.reg_weight * reg_loss
 
     def calculate_loss(self, interaction):

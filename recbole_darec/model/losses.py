@@ -27,6 +27,7 @@ def cosine_gram(x):
 # normalise all its representations once and share one batched Gram computation among them.
 # Leading dimensions are independent sets of rows, one value each.
 
+
 def orthogonality(specific, shared):
     """mean_i cos(specific_i, shared_i)^2 of unit rows [..., n, d]: 0 for orthogonal pairs, 1 for parallel (L_or)."""
     return (specific * shared).sum(dim=-1).pow(2).mean(dim=-1)
@@ -57,8 +58,10 @@ def similarity_structure(gram_a, gram_b, kind="mse", temperature=0.2):
         raise ValueError(f"unknown global loss '{kind}'")
     diagonal = torch.eye(gram_a.shape[-1], dtype=torch.bool, device=gram_a.device)
     # the diagonal is left out of the softmax, then zeroed so no -inf reaches the product or its gradient
-    log_a, log_b = ((g / temperature).masked_fill(diagonal, -math.inf).log_softmax(dim=-1).masked_fill(diagonal, 0.0)
-                    for g in (gram_a, gram_b))
+    log_a, log_b = (
+        (g / temperature).masked_fill(diagonal, -math.inf).log_softmax(dim=-1).masked_fill(diagonal, 0.0)
+        for g in (gram_a, gram_b)
+    )
     return (log_b.exp() * (log_b - log_a)).sum(dim=-1).mean(dim=-1)
 
 

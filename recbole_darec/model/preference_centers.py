@@ -22,8 +22,9 @@ SIDES = 2  # 0: users, 1: items
 
 
 class PreferenceCenters(nn.Module):
-    def __init__(self, n_clusters, dim, matching="joint", center_loss="infonce", temperature=0.2,
-                 scatter_backend="auto"):
+    def __init__(
+        self, n_clusters, dim, matching="joint", center_loss="infonce", temperature=0.2, scatter_backend="auto"
+    ):
         super().__init__()
         self.n_clusters, self.matching, self.center_loss = n_clusters, matching, center_loss
         self.temperature, self.scatter_backend = temperature, scatter_backend
@@ -56,8 +57,10 @@ class PreferenceCenters(nn.Module):
         else:
             self.centers_cf[side] = self._kmeans(cf_unit, self.centers_cf[side], fitted, rng)
             self.centers_llm[side] = self._kmeans(llm_unit, self.centers_llm[side], fitted, rng)
-            similarity = (nn.functional.normalize(self.centers_cf[side], dim=1)
-                          @ nn.functional.normalize(self.centers_llm[side], dim=1).T)
+            similarity = (
+                nn.functional.normalize(self.centers_cf[side], dim=1)
+                @ nn.functional.normalize(self.centers_llm[side], dim=1).T
+            )
             self.match[side] = torch.as_tensor(linear_sum_assignment(-similarity.cpu().numpy())[1])
         self.fitted[side] = True
 
@@ -83,8 +86,9 @@ class PreferenceCenters(nn.Module):
         k = self.n_clusters
         offsets = torch.arange(0, 4 * k, k, device=cf_unit.device).view(2, SIDES, 1)
         group = torch.stack([cf_cluster, llm_cluster]) + offsets
-        means, counts = cluster_means(torch.stack([cf_unit, llm_unit]).flatten(0, 2), group.flatten(), 4 * k,
-                                      self.scatter_backend)
+        means, counts = cluster_means(
+            torch.stack([cf_unit, llm_unit]).flatten(0, 2), group.flatten(), 4 * k, self.scatter_backend
+        )
         means, counts = means.view(2, SIDES, k, -1), counts.view(2, SIDES, k)
         present = (counts[0] > 0) & (counts[1] > 0)
         return center_alignment(means[0], means[1], self.center_loss, self.temperature, present).sum()

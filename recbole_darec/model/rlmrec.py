@@ -38,14 +38,17 @@ class RLMRecConAlignment(ProfileAlignment):
             return {}
         t = self.temperature
         if self.rows == "rlmrec":
-            total = (info_nce(user_all[users], self.projector(user_profile), t, positives=users)
-                     + info_nce(item_all[pos_items], self.projector(item_profile[pos_items]), t)
-                     + info_nce(item_all[neg_items], self.projector(item_profile[neg_items]), t))
+            total = (
+                info_nce(user_all[users], self.projector(user_profile), t, positives=users)
+                + info_nce(item_all[pos_items], self.projector(item_profile[pos_items]), t)
+                + info_nce(item_all[neg_items], self.projector(item_profile[neg_items]), t)
+            )
         else:
             users = torch.unique(users)
             items = torch.unique(torch.cat([pos_items, neg_items]))
-            total = (info_nce(user_all[users], self.projector(user_profile[users]), t)
-                     + info_nce(item_all[items], self.projector(item_profile[items]), t))
+            total = info_nce(user_all[users], self.projector(user_profile[users]), t) + info_nce(
+                item_all[items], self.projector(item_profile[items]), t
+            )
         return {"rlmrec_con": self.weight * total}
 
 

@@ -30,8 +30,9 @@ class SGL(AlignmentHooks, RecBoleSGL):
     def __init__(self, config, dataset):
         super().__init__(config, dataset)
         self.layer_combination = check_value(config, "layer_combination", str, None, choices={"mean", "sum"})
-        self.ssl_views = check_value(config, "ssl_views", str, None,
-                                     choices={"subgraph_per_epoch", "edge_dropout_per_step"})
+        self.ssl_views = check_value(
+            config, "ssl_views", str, None, choices={"subgraph_per_epoch", "edge_dropout_per_step"}
+        )
         self.ssl_items = check_value(config, "ssl_items", str, None, choices={"positive", "positive_negative"})
         self.train_graph = self.train_graph.coalesce()
 

@@ -49,10 +49,12 @@ class SimGCL(LightGCN):
         user_1, item_1 = self.propagate(adj=adj, perturb=self.perturb)
         user_2, item_2 = self.propagate(adj=adj, perturb=self.perturb)
         if self.cl_negatives == "all":
-            return (info_nce(user_1[users], user_2, self.cl_temperature, positives=users)
-                    + info_nce(item_1[items], item_2, self.cl_temperature, positives=items))
-        return (info_nce(user_1[users], user_2[users], self.cl_temperature)
-                + info_nce(item_1[items], item_2[items], self.cl_temperature))
+            return info_nce(user_1[users], user_2, self.cl_temperature, positives=users) + info_nce(
+                item_1[items], item_2, self.cl_temperature, positives=items
+            )
+        return info_nce(user_1[users], user_2[users], self.cl_temperature) + info_nce(
+            item_1[items], item_2[items], self.cl_temperature
+        )
 
     def calculate_loss(self, interaction):
         self.restore_user_e = self.restore_item_e = None

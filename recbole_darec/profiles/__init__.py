@@ -48,8 +48,13 @@ def split_pairs(config):
     from recbole_darec.data.dataset import Dataset
 
     plain = copy.copy(config)
-    plain.final_config_dict = dict(config.final_config_dict, additional_feat_suffix=None, preload_weight=None,
-                                   alias_of_user_id=None, alias_of_item_id=None)
+    plain.final_config_dict = dict(
+        config.final_config_dict,
+        additional_feat_suffix=None,
+        preload_weight=None,
+        alias_of_user_id=None,
+        alias_of_item_id=None,
+    )
     init_seed(config["seed"], config["reproducibility"])  # the same permutation the run will draw
     dataset = Dataset(plain)
     result = {}
@@ -71,8 +76,10 @@ def audit_profiles(config, names_file=None):
 
     user_path = text_path(config["data_path"], config["dataset"], "user")
     if not os.path.isfile(user_path):
-        raise ProfileError(f"no user profile texts at {user_path}: import or build them first "
-                           f"(python -m recbole_darec.profiles --dataset={config['dataset']}).")
+        raise ProfileError(
+            f"no user profile texts at {user_path}: import or build them first "
+            f"(python -m recbole_darec.profiles --dataset={config['dataset']})."
+        )
     item_path = text_path(config["data_path"], config["dataset"], "item")
     item_texts = read_texts(item_path) if os.path.isfile(item_path) else None
     names = item_names(item_texts, _side_table(config, "item"), names_file)
@@ -124,12 +131,15 @@ def build_texts(config, kinds, source="auto", user_src=None, item_src=None, user
         made = {}
         if "item" in kinds:
             if item_table is None:
-                raise ProfileError(f"cannot construct item profiles: {config['dataset']}.item is missing in "
-                                   f"{config['data_path']}; import LLM profiles with --source=import instead.")
+                raise ProfileError(
+                    f"cannot construct item profiles: {config['dataset']}.item is missing in "
+                    f"{config['data_path']}; import LLM profiles with --source=import instead."
+                )
             made["item"] = construct_item_texts(item_table)
         if "user" in kinds:
-            made["user"] = construct_user_texts(pairs, _side_table(config, "user"), item_table,
-                                                config["profile_user_items"])
+            made["user"] = construct_user_texts(
+                pairs, _side_table(config, "user"), item_table, config["profile_user_items"]
+            )
     for kind in kinds:
         result[kind] = made[kind]
         write_texts(paths[kind], made[kind], source)
@@ -149,9 +159,13 @@ def write_embedding_file(path, kind, ids, vectors):
 
 
 def make_encoder(config):
-    return TextEncoder(config["profile_encoder"] or DEFAULT_ENCODER, config["profile_encoder_revision"],
-                       threads=config["profile_encoder_threads"], batch_size=config["profile_encoder_batch_size"],
-                       normalize=config["profile_normalize"])
+    return TextEncoder(
+        config["profile_encoder"] or DEFAULT_ENCODER,
+        config["profile_encoder_revision"],
+        threads=config["profile_encoder_threads"],
+        batch_size=config["profile_encoder_batch_size"],
+        normalize=config["profile_normalize"],
+    )
 
 
 def ensure_profile_embeddings(config, kinds=("user", "item"), force=False, encoder=None, **text_options):
@@ -194,6 +208,15 @@ def _read_meta(config, kind):
         return None
 
 
-__all__ = ["ProfileError", "ensure_profile_embeddings", "build_texts", "training_pairs", "split_pairs",
-           "audit_profiles", "TextEncoder",
-           "write_embedding_file", "emb_path", "DEFAULT_ENCODER"]
+__all__ = [
+    "ProfileError",
+    "ensure_profile_embeddings",
+    "build_texts",
+    "training_pairs",
+    "split_pairs",
+    "audit_profiles",
+    "TextEncoder",
+    "write_embedding_file",
+    "emb_path",
+    "DEFAULT_ENCODER",
+]

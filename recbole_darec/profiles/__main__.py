@@ -27,8 +27,11 @@ def main(argv=None):
         parser.add_argument("--format", choices=["text", "json"], default="text")
         parser.add_argument("--item_names", default=None, help="file of item_id<TAB>name lines")
     else:
-        parser.add_argument("--encoder", default=None, help="sentence-transformers name or local path "
-                                                            "(default: the packaged all-MiniLM-L6-v2)")
+        parser.add_argument(
+            "--encoder",
+            default=None,
+            help="sentence-transformers name or local path (default: the packaged all-MiniLM-L6-v2)",
+        )
         parser.add_argument("--source", default="auto", help="auto | import | construct | generate")
         parser.add_argument("--kinds", default="user,item")
         parser.add_argument("--user_src")
@@ -52,17 +55,28 @@ def main(argv=None):
         config_dict = parse_overrides(settings)
         if not audit and args.encoder:
             config_dict["profile_encoder"] = args.encoder
-        config = Config(model="LightGCN", dataset=args.dataset, config_dict=config_dict,
-                        config_file_list=args.config_files.split() if args.config_files else None)
+        config = Config(
+            model="LightGCN",
+            dataset=args.dataset,
+            config_dict=config_dict,
+            config_file_list=args.config_files.split() if args.config_files else None,
+        )
         init_logger(config)
         prepare_dataset_files(config)  # LightGCN reads no profile vectors: no encoder is loaded here
         if audit:
             report = audit_profiles(config, args.item_names)
         else:
             kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
-            status = ensure_profile_embeddings(config, kinds, force=args.force, source=args.source,
-                                               user_src=args.user_src, item_src=args.item_src,
-                                               user_map=args.user_map, item_map=args.item_map)
+            status = ensure_profile_embeddings(
+                config,
+                kinds,
+                force=args.force,
+                source=args.source,
+                user_src=args.user_src,
+                item_src=args.item_src,
+                user_map=args.user_map,
+                item_map=args.item_map,
+            )
     except (ProfileError, ConfigError, DatasetError, DatasetNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

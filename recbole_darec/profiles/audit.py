@@ -30,7 +30,7 @@ def names_from_profiles(item_texts):
     for item, text in item_texts.items():
         end = _NAME_END.search(text)
         if end:
-            name = text[:end.start()].strip().strip("\"'").strip()
+            name = text[: end.start()].strip().strip("\"'").strip()
             if name and len(name.split()) <= MAX_NAME_WORDS:
                 names[item] = name
     return names
@@ -76,24 +76,29 @@ def audit_splits(splits, user_texts, item_names):
             named += bool(patterns[item].search(lowered.get(user, "")))
         report[split] = {"interactions": counted, "named": named, "rate": named / counted if counted else 0.0}
     train_rate = report["train"]["rate"] if "train" in report else 0.0
-    report["flagged"] = [s for s in SPLITS[1:] if s in report and train_rate > 0
-                         and report[s]["rate"] > train_rate / 2]
+    report["flagged"] = [s for s in SPLITS[1:] if s in report and train_rate > 0 and report[s]["rate"] > train_rate / 2]
     return report
 
 
 def warning_text(report):
     """One warning per flagged split, or an empty list."""
     train = report["train"]["rate"]
-    return [f"warning: the user profiles name {report[s]['rate']:.1%} of the {s} split's items, as often as the "
-            f"training split's ({train:.1%}): the profiles were written from these interactions, so {s} metrics "
-            f"reward copying the profiles. Hold out interactions the profiles have not seen (for CoLaKG-style "
-            f"data: python -m recbole_darec.convert lightgcn-txt ... --valid_from=test)." for s in report["flagged"]]
+    return [
+        f"warning: the user profiles name {report[s]['rate']:.1%} of the {s} split's items, as often as the "
+        f"training split's ({train:.1%}): the profiles were written from these interactions, so {s} metrics "
+        f"reward copying the profiles. Hold out interactions the profiles have not seen (for CoLaKG-style "
+        f"data: python -m recbole_darec.convert lightgcn-txt ... --valid_from=test)."
+        for s in report["flagged"]
+    ]
 
 
 def format_report(report):
     lines = [f"{'split':<6} {'interactions':>12} {'named':>8} {'rate':>8}"]
-    lines += [f"{s:<6} {report[s]['interactions']:>12} {report[s]['named']:>8} {report[s]['rate']:>8.2%}"
-              for s in SPLITS if s in report]
+    lines += [
+        f"{s:<6} {report[s]['interactions']:>12} {report[s]['named']:>8} {report[s]['rate']:>8.2%}"
+        for s in SPLITS
+        if s in report
+    ]
     lines.append(f"flagged: {', '.join(report['flagged']) or 'none'}")
     return "\n".join(lines + warning_text(report))
 
@@ -110,6 +115,8 @@ def item_names(item_texts=None, item_table=None, names_file=None):
             return names
     names = names_from_profiles(item_texts or {})
     if not names:
-        raise ProfileError("no item names: the .item file has no title/name column and no item profile starts "
-                           "with a name; pass --item_names=<file of item_id<TAB>name lines>.")
+        raise ProfileError(
+            "no item names: the .item file has no title/name column and no item profile starts "
+            "with a name; pass --item_names=<file of item_id<TAB>name lines>."
+        )
     return names

@@ -27,7 +27,8 @@ def resolve_encoder_path(name, revision=None):
 
         raise ProfileError(
             f"text encoder '{name}' is neither a local folder nor downloadable here ({type(err).__name__}); "
-            f"use a local path, or the offline default --profile_encoder={DEFAULT_ENCODER}.") from None
+            f"use a local path, or the offline default --profile_encoder={DEFAULT_ENCODER}."
+        ) from None
 
 
 def folder_fingerprint(folder):
@@ -84,8 +85,13 @@ class TextEncoder:
         torch.set_num_threads(self.threads or os.cpu_count() or 1)
         try:
             start = time.perf_counter()
-            vectors = self.model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=show_progress,
-                                        convert_to_numpy=True, normalize_embeddings=self.normalize)
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                show_progress_bar=show_progress,
+                convert_to_numpy=True,
+                normalize_embeddings=self.normalize,
+            )
             elapsed = time.perf_counter() - start
         finally:
             torch.set_num_threads(previous)

@@ -26,8 +26,10 @@ class _PlainDataUnpickler(pickle.Unpickler):
     """RLMRec's profile pickles hold dicts of strings only; refuse any class or function."""
 
     def find_class(self, module, name):
-        raise ProfileError(f"pickle refers to {module}.{name}; only plain dicts/lists/strings are accepted "
-                           "in profile pickles (nothing was executed).")
+        raise ProfileError(
+            f"pickle refers to {module}.{name}; only plain dicts/lists/strings are accepted "
+            "in profile pickles (nothing was executed)."
+        )
 
 
 def read_id_map(path):
@@ -131,8 +133,9 @@ def construct_item_texts(item_table):
     return texts
 
 
-def construct_user_texts(train_pairs, user_table=None, item_table=None, max_items=10, title_field=None,
-                         category_field=None):
+def construct_user_texts(
+    train_pairs, user_table=None, item_table=None, max_items=10, title_field=None, category_field=None
+):
     """Describe each user from the .user columns and their training items' titles and categories.
 
     ``train_pairs``: iterable of (raw user id, raw item id) from the **training split only**.
@@ -150,23 +153,38 @@ def construct_user_texts(train_pairs, user_table=None, item_table=None, max_item
         parts = [described[user]] if described.get(user) else []
         parts.append(f"Interacted with {len(items)} items in training.")
         if category is not None:
-            counts = Counter(tok for i in items if i in item_table.index
-                             for tok in item_table.at[i, category].replace("|", " ").split())
+            counts = Counter(
+                tok
+                for i in items
+                if i in item_table.index
+                for tok in item_table.at[i, category].replace("|", " ").split()
+            )
             if counts:
-                parts.append("Most frequent " + _pretty(category).lower() + ": "
-                             + ", ".join(f"{c} ({n})" for c, n in counts.most_common(5)) + ".")
-        names = [item_table.at[i, title] if title is not None and i in item_table.index else f"item {i}"
-                 for i in items[:max_items]]
+                parts.append(
+                    "Most frequent "
+                    + _pretty(category).lower()
+                    + ": "
+                    + ", ".join(f"{c} ({n})" for c, n in counts.most_common(5))
+                    + "."
+                )
+        names = [
+            item_table.at[i, title] if title is not None and i in item_table.index else f"item {i}"
+            for i in items[:max_items]
+        ]
         parts.append("Examples: " + "; ".join(names) + ".")
         texts[user] = " ".join(parts)
     return texts
 
 
 # ---------------------------------------------------------------------- generated
-ITEM_PROMPT = ("You will describe an item to a recommender system. Item information: {info}\n"
-               "Summarize in a few sentences which kinds of users would enjoy this item and why.\nProfile:")
-USER_PROMPT = ("You will describe a user to a recommender system. The user interacted with these items:\n{items}\n"
-               "Summarize in a few sentences the user's preferences.\nProfile:")
+ITEM_PROMPT = (
+    "You will describe an item to a recommender system. Item information: {info}\n"
+    "Summarize in a few sentences which kinds of users would enjoy this item and why.\nProfile:"
+)
+USER_PROMPT = (
+    "You will describe a user to a recommender system. The user interacted with these items:\n{items}\n"
+    "Summarize in a few sentences the user's preferences.\nProfile:"
+)
 
 
 class ProfileGenerator:
@@ -187,12 +205,16 @@ class ProfileGenerator:
 
         outputs = []
         for start in range(0, len(prompts), self.batch_size):
-            batch = self.tokenizer(prompts[start:start + self.batch_size], return_tensors="pt", padding=True)
+            batch = self.tokenizer(prompts[start : start + self.batch_size], return_tensors="pt", padding=True)
             with torch.no_grad():
-                generated = self.model.generate(**batch, do_sample=False, max_new_tokens=self.max_new_tokens,
-                                                min_new_tokens=min(self.min_new_tokens, self.max_new_tokens),
-                                                pad_token_id=self.tokenizer.pad_token_id)
-            new_tokens = generated[:, batch["input_ids"].shape[1]:]
+                generated = self.model.generate(
+                    **batch,
+                    do_sample=False,
+                    max_new_tokens=self.max_new_tokens,
+                    min_new_tokens=min(self.min_new_tokens, self.max_new_tokens),
+                    pad_token_id=self.tokenizer.pad_token_id,
+                )
+            new_tokens = generated[:, batch["input_ids"].shape[1] :]
             outputs += [t.strip() for t in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
         return outputs
 
@@ -204,7 +226,11 @@ class ProfileGenerator:
         for user, item in train_pairs:
             by_user.setdefault(str(user), []).append(str(item))
         user_ids = list(by_user)
-        prompts = [USER_PROMPT.format(items="\n".join(f"- {item_texts.get(i, item_info.get(i, i))}"
-                                                      for i in by_user[u][:max_items])) for u in user_ids]
+        prompts = [
+            USER_PROMPT.format(
+                items="\n".join(f"- {item_texts.get(i, item_info.get(i, i))}" for i in by_user[u][:max_items])
+            )
+            for u in user_ids
+        ]
         user_texts = dict(zip(user_ids, self.complete(prompts)))
         return check_texts(user_texts, "generated user profiles"), check_texts(item_texts, "generated item profiles")

@@ -15,7 +15,6 @@ class ProfileError(ValueError):
     """Bad profile input; the message names the file, line or id and the fix."""
 
 
-
 def check_texts(texts, origin):
     """Every id needs a non-empty text; ``origin`` names where they came from in errors."""
     for key, text in texts.items():
@@ -28,8 +27,9 @@ def write_texts(path, texts, source):
     """``source``: one label for all texts, or ``{id: label}`` when they came from different places."""
     check_texts(texts, path)
     label = source.get if isinstance(source, dict) else (lambda _: source)
-    lines = "".join(json.dumps({"id": str(k), "text": v, "source": label(k)}, ensure_ascii=False) + "\n"
-                    for k, v in texts.items())
+    lines = "".join(
+        json.dumps({"id": str(k), "text": v, "source": label(k)}, ensure_ascii=False) + "\n" for k, v in texts.items()
+    )
     atomic_write_text(path, lines)
 
 
@@ -43,8 +43,9 @@ def read_texts(path):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as err:
-                raise ProfileError(f"{path}, line {lineno}: not valid JSON ({err.msg}); "
-                                   'each line must be {"id": ..., "text": ...}.') from None
+                raise ProfileError(
+                    f'{path}, line {lineno}: not valid JSON ({err.msg}); each line must be {{"id": ..., "text": ...}}.'
+                ) from None
             if not isinstance(record, dict) or "id" not in record or "text" not in record:
                 raise ProfileError(f'{path}, line {lineno}: needs the keys "id" and "text".')
             key = str(record["id"])
