@@ -1,5 +1,6 @@
 """The backbones' options: defaults reproduce RecBole, RLMRec's forms where they differ."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -25,3 +26,108 @@ def test_lightgcn_rlmrec_options(tmp_path, base_config):
     assert dropped.training_graph() is dropped.norm_adj_matrix  # evaluation always sees every edge
     with pytest.raises(ConfigError, match="edge_keep_rate"):
         model_with(edge_keep_rate=1.5)
+
+
+@pytest.fixture
+def model_with(tmp_path, base_config):
+    """``model_with(model, **options)``: (a freshly seeded model on ml-100k, (config, training dataset), a batch)."""
+
+    def model_with(model, **options):
+        config = Config(model=model, dataset="ml-100k", config_dict=base_config(tmp_path, **options))
+        prepare_dataset_files(config)
+        _, net, train, _, _ = _build(config)
+        return net, (config, train._dataset), next(iter(train))
+
+    return model_with
+
+
+def test_lightgcn_without_the_ego_layer_and_with_l2_on_all_parameters(model_with):
+    plain, _, batch = model_with("LightGCN")
+    no_ego, _, _ = model_with("LightGCN", combine_ego_layer=False, layer_combination="sum")
+    plain.eval(), no_ego.eval()
+    layer_1 = torch.sparse.mm(plain.norm_adj_matrix, plain.get_ego_embeddings())
+    layer_2 = torch.sparse.mm(plain.norm_adj_matrix, layer_1)
+    assert torch.allclose(torch.cat(no_ego.forward()), layer_1 + layer_2, atol=1e-6)
+    everything, _, _ = model_with("LightGCN", l2_scope="all", reg_weight=1.0)
+    with torch.no_grad():
+        user_all, item_all = everything.forward()
+        users, pos, neg = batch["user_id"], batch["item_id"], batch["neg_item_id"]
+        bpr = everything.mf_loss((user_all[users] * item_all[pos]).sum(1), (user_all[users] * item_all[neg]).sum(1))
+        squares = sum(p.pow(2).sum() for p in everything.parameters())
+        assert torch.allclose(everything.bpr_and_l2(batch, user_all, item_all), bpr + squares)
+
+
+def test_sgl_defaults_reproduce_recboles_sgl_exactly(model_with):
+    from recbole.model.general_recommender import SGL as RecBoleSGL
+
+    ours, (config, dataset), batch = model_with("SGL")
+    theirs = RecBoleSGL(config, dataset)
+    theirs.load_state_dict(ours.state_dict())
+    for net in (ours, theirs):
+        np.random.seed(7)  # train() draws the epoch's two subgraphs
+        net.train()
+    assert torch.equal(sum(ours.calculate_loss(batch)), theirs.calculate_loss(batch))
+    ours.eval(), theirs.eval()
+    assert torch.equal(ours.full_sort_predict(batch), theirs.full_sort_predict(batch))
+
+
+def test_sgl_rlmrec_forms(model_with):
+    per_step, _, batch = model_with("SGL", ssl_views="edge_dropout_per_step", ssl_items="positive_negative",
+                                     layer_combination="sum")
+    per_step.train()
+    graph_1, graph_2 = per_step.ssl_graphs()
+    keep = 1 - per_step.drop_ratio
+    assert abs(graph_1._nnz() / per_step.train_graph._nnz() - keep) < 0.01 and graph_1._nnz() != graph_2._nnz()
+    torch.manual_seed(0)
+    terms = per_step.calculate_loss(batch)
+    assert len(terms) == 3 and all(torch.isfinite(t) for t in terms)  # BPR + L2, SSL (users, positives), negatives
+    torch.manual_seed(0)
+    again = per_step.calculate_loss(batch)
+    torch.manual_seed(1)
+    other = per_step.calculate_loss(batch)
+    assert torch.equal(terms[1], again[1]) and not torch.equal(terms[1], other[1])  # new views at every step
+    per_step.eval()
+    layers = [per_step.get_ego_embeddings()]
+    for _ in range(per_step.n_layers):
+        layers.append(torch.sparse.mm(per_step.train_graph, layers[-1]))
+    assert torch.allclose(torch.cat(per_step.forward(per_step.train_graph)), sum(layers), atol=1e-6)
+
+
+def test_simgcl_views_share_one_graph_per_step_and_follow_the_layer_options(model_with, monkeypatch):
+    model, _, batch = model_with("SimGCL", edge_keep_rate=0.8, combine_ego_layer=True, layer_combination="sum")
+    model.train()
+    drawn = []
+    original = model.training_graph
+    monkeypatch.setattr(model, "training_graph", lambda: drawn.append(1) or original())
+    model.calculate_loss(batch)
+    assert len(drawn) == 1  # clean view and both perturbed views propagate over the same edges
+    model.eval()
+    layers = [model.get_ego_embeddings()]
+    for _ in range(model.n_layers):
+        layers.append(torch.sparse.mm(model.norm_adj_matrix, layers[-1]))
+    assert torch.allclose(torch.cat(model.forward()), sum(layers), atol=1e-6)
+
+
+@pytest.mark.parametrize("rows, negatives", [("unique", "batch"), ("batch", "all")])
+def test_simgcl_contrastive_forms_match_a_hand_computation(model_with, monkeypatch, rows, negatives):
+    import torch.nn.functional as F
+
+    model, _, batch = model_with("SimGCL", cl_rows=rows, cl_negatives=negatives)
+    g = torch.Generator().manual_seed(4)
+    views = [(torch.randn(model.n_users, 8, generator=g), torch.randn(model.n_items, 8, generator=g)) for _ in "12"]
+    monkeypatch.setattr(model, "propagate", lambda **kwargs: views.pop(0))
+    (user_1, item_1), (user_2, item_2) = views
+    loss = model.contrastive_loss(batch, None)
+    t = model.cl_temperature
+
+    def expected(first, second, ids):
+        if negatives == "all":
+            logits = F.normalize(first[ids], dim=1) @ F.normalize(second, dim=1).T / t
+            return F.cross_entropy(logits, ids)
+        logits = F.normalize(first[ids], dim=1) @ F.normalize(second[ids], dim=1).T / t
+        return F.cross_entropy(logits, torch.arange(len(ids)))
+
+    users, items = batch["user_id"], batch["item_id"]
+    if rows == "unique":
+        users, items = torch.unique(users), torch.unique(items)
+    assert torch.allclose(loss, expected(user_1, user_2, users) + expected(item_1, item_2, items), atol=1e-5)

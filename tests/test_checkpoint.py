@@ -71,6 +71,7 @@ def test_checkpoint_reloads_safely_and_reproduces_test_metrics(trained_lightgcn)
     assert dict(reloaded) == dict(result["test_result"])
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_the_same_metrics(tmp_path, ml100k_profiles, copy_dataset, cli, parse_test_result):
     copy_dataset(ml100k_profiles, tmp_path / "dataset")
     common = [
@@ -105,6 +106,7 @@ def test_killed_run_resumes_to_the_same_metrics(tmp_path, ml100k_profiles, copy_
     assert parse_test_result(out) == parse_test_result(full_out)
 
 
+@pytest.mark.slow
 def test_sigterm_stops_with_a_resume_hint(tmp_path, ml100k_profiles, copy_dataset, cli):
     copy_dataset(ml100k_profiles, tmp_path / "dataset")
     run = cli(

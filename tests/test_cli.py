@@ -8,6 +8,7 @@ import pytest
 METRIC_LINE = re.compile(r"test result: \{.*'recall@20': [0-9.]+.*'ndcg@20': [0-9.]+")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["LightGCN", "SGL"])
 def test_cli_trains_one_epoch_and_reports_metrics(tmp_path, model, run_cli):
     result = run_cli(
@@ -24,13 +25,16 @@ def test_cli_trains_one_epoch_and_reports_metrics(tmp_path, model, run_cli):
     assert METRIC_LINE.search(result.stdout), result.stdout
 
 
-def test_unknown_model_is_a_clear_error(tmp_path, run_cli):
-    result = run_cli("run_recbole_darec.py", "--model=LightGCNN", "--dataset=ml-100k")
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["LightGCNN", "DaRecMatrixFactorization"])
+def test_unknown_model_is_a_clear_error(tmp_path, run_cli, model):
+    result = run_cli("run_recbole_darec.py", f"--model={model}", "--dataset=ml-100k")
     assert result.returncode == 2
-    assert "unknown model 'LightGCNN'" in result.stderr and "DaRecLightGCN" in result.stderr
+    assert f"unknown model '{model}'" in result.stderr and "DaRecLightGCN" in result.stderr
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_missing_dataset_names_the_path_and_the_fix(tmp_path, run_cli):
     result = run_cli("run_recbole_darec.py", "--model=LightGCN", "--dataset=no-such-data", f"--data_path={tmp_path}")
     assert result.returncode == 2
@@ -38,6 +42,7 @@ def test_missing_dataset_names_the_path_and_the_fix(tmp_path, run_cli):
     assert "recbole_darec.convert" in result.stderr
 
 
+@pytest.mark.slow
 def test_bad_config_value_is_a_clear_error(tmp_path, run_cli):
     result = run_cli(
         "run_recbole_darec.py", "--model=LightGCN", "--dataset=ml-100k", "--epochs=ten", f"--data_path={tmp_path}"
@@ -50,3 +55,25 @@ def test_readme_test_command_is_what_ci_runs(repo_root):
     ci = open(os.path.join(repo_root, ".ci", "run")).read()
     command = re.search(r"```bash\n(python -m pytest[^\n]*)\n```", readme).group(1)
     assert command in ci
+
+
+def test_offline_download_is_one_clear_line(tmp_path, monkeypatch, capsys):
+    """--dataset=ml-1m without internet: RecBole's download fails; the user gets what was tried and what to do."""
+    from urllib.error import URLError
+
+    import recbole.data.dataset.dataset as recbole_dataset
+
+    import run_recbole_darec
+
+    def unreachable(url):
+        raise URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(recbole_dataset, "decide_download", unreachable)
+    code = run_recbole_darec.main(["--model=DaRecLightGCN", "--dataset=ml-1m", f"--data_path={tmp_path}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: dataset 'ml-1m' is not in")
+    assert "could not download it from https://" in lines[0] and "name resolution" in lines[0]
+    assert "ml-1m-implicit" in lines[0] and "recbole_darec.convert lightgcn-txt" in lines[0]
+    assert not (tmp_path / "ml-1m").exists()  # no empty folder left to pass for a downloaded dataset

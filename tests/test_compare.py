@@ -3,7 +3,10 @@
 import csv
 import os
 
+import pytest
 
+
+@pytest.mark.slow
 def test_compare_records_failures_and_resumes_without_retraining(tmp_path, run_cli):
     out = tmp_path / "cmp"
     args = [

@@ -53,7 +53,8 @@ def test_lastfm_and_implicit_movielens_convert_with_their_llm_texts(tmp_path, sh
     items = read_texts(str(ml / "ml-1m-implicit.iprofile.jsonl"))
     assert items["1"].startswith('"Toy Story (1995)"')  # keyed by raw MovieID
     assert items["1122"].startswith("Movie title: Plutonium Circus")  # the one empty LLM text, constructed
-    assert count_lines(ml / "ml-1m-implicit.test.inter") == 197321
+    test, valid = count_lines(ml / "ml-1m-implicit.test.inter"), count_lines(ml / "ml-1m-implicit.valid.inter")
+    assert test + valid == 197321 and count_lines(ml / "ml-1m-implicit.train.inter") == 801218
 
 
 def write_txt(folder, train, test, user_map=None, item_map=None, valid=None):
@@ -71,8 +72,8 @@ def write_txt(folder, train, test, user_map=None, item_map=None, valid=None):
 def test_validation_is_carved_per_user_seeded_and_disjoint(tmp_path):
     train = [[u] + list(range(10)) for u in range(4)]
     write_txt(tmp_path / "src", train, [[u, 10 + u] for u in range(4)])
-    convert_lightgcn_txt(str(tmp_path / "src"), "toy", str(tmp_path / "a"), valid_ratio=0.2, seed=1)
-    convert_lightgcn_txt(str(tmp_path / "src"), "toy", str(tmp_path / "b"), valid_ratio=0.2, seed=1)
+    convert_lightgcn_txt(str(tmp_path / "src"), "toy", str(tmp_path / "a"), valid_ratio=0.2, seed=1, valid_from="train")
+    convert_lightgcn_txt(str(tmp_path / "src"), "toy", str(tmp_path / "b"), valid_ratio=0.2, seed=1, valid_from="train")
     a = (tmp_path / "a" / "toy" / "toy.valid.inter").read_text()
     assert a == (tmp_path / "b" / "toy" / "toy.valid.inter").read_text()  # seeded
     assert count_lines(tmp_path / "a" / "toy" / "toy.valid.inter") == 8  # 2 of each user's 10
@@ -136,3 +137,54 @@ def test_rlmrec_protocol_masks_only_training_items_at_test_time(tmp_path, base_c
 
     assert history("train_valid") == {"0", "1", "2", "3", "4", "8"}
     assert history("train") == {"0", "1", "2", "3", "4"}
+
+
+def read_pairs(path):
+    with open(path) as f:
+        next(f)
+        return {tuple(line.split()) for line in f}
+
+
+def test_validation_from_test_is_half_of_each_users_test_items(tmp_path):
+    train = [[u] + list(range(10)) for u in range(4)]
+    test = [[0, 10, 11, 12, 13], [1, 10, 11, 12], [2, 10], [3, 11, 12]]
+    write_txt(tmp_path / "src", train, test)
+    for out in ("a", "b"):
+        convert_lightgcn_txt(str(tmp_path / "src"), "toy", str(tmp_path / out), seed=3)
+    folder = tmp_path / "a" / "toy"
+    valid, kept = read_pairs(folder / "toy.valid.inter"), read_pairs(folder / "toy.test.inter")
+    assert valid == read_pairs(tmp_path / "b" / "toy" / "toy.valid.inter")  # seeded
+    per_user = {u: sum(1 for v, _ in valid if v == u) for u in "0123"}
+    assert per_user == {"0": 2, "1": 1, "2": 0, "3": 1}  # half, rounded down: a single test item stays in test
+    original = {(str(row[0]), str(i)) for row in test for i in row[1:]}
+    assert valid | kept == original and not valid & kept
+    assert count_lines(folder / "toy.train.inter") == 40  # all of train.txt
+
+
+def test_a_converted_split_runs_under_any_name_with_no_flags(tmp_path, run_cli):
+    """The split's settings (benchmark files, columns, test masking) travel with the data in <name>.yaml."""
+    src = tmp_path / "src"
+    write_txt(src, [[u] + [(u + k) % 12 for k in range(6)] for u in range(8)], [[u, (u + 7) % 12] for u in range(8)])
+    assert main(["lightgcn-txt", f"--src={src}", "--name=mybooks",
+                 f"--out={tmp_path / 'dataset'}", "--valid_from=train", "--valid_ratio=0.2"]) == 0
+    settings = (tmp_path / "dataset" / "mybooks" / "mybooks.yaml").read_text()
+    assert "benchmark_filename: [train, valid, test]" in settings and "test_history: train_valid" in settings
+    config = Config(model="LightGCN", dataset="mybooks", config_dict={"data_path": str(tmp_path / "dataset")})
+    assert config["benchmark_filename"] == ["train", "valid", "test"] and config["test_history"] == "train_valid"
+    result = run_cli("run_recbole_darec.py", "--model=LightGCN", "--dataset=mybooks", "--epochs=1",
+                     f"--data_path={tmp_path / 'dataset'}", f"--checkpoint_dir={tmp_path / 'saved'}",
+                     "--show_progress=False")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "test result: {" in result.stdout
+
+
+def test_rlmrec_split_settings_mask_training_items_only(tmp_path):
+    dense = np.zeros((4, 6))
+    dense[:, 0] = dense[:, 1] = 1
+    valid, test = np.zeros((4, 6)), np.zeros((4, 6))
+    valid[:, 2], test[:, 3] = 1, 1
+    for name, matrix in (("trn_mat.pkl", dense), ("val_mat.pkl", valid), ("tst_mat.pkl", test)):
+        save_matrix(tmp_path / name, matrix)
+    convert_rlmrec(str(tmp_path), "books", str(tmp_path / "dataset"))
+    config = Config(model="LightGCN", dataset="books", config_dict={"data_path": str(tmp_path / "dataset")})
+    assert config["test_history"] == "train" and config["benchmark_filename"] == ["train", "valid", "test"]

@@ -1,6 +1,9 @@
 """RecBole-style distributed training, on CPU processes with gloo."""
 
+import pytest
 
+
+@pytest.mark.slow
 def test_two_process_gloo_training_reports_metrics(tmp_path, ml100k_profiles, copy_dataset, cli, parse_test_result):
     copy_dataset(ml100k_profiles, tmp_path / "dataset")
     run = cli(

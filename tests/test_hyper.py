@@ -1,6 +1,9 @@
 """RecBole's hyper-parameter search over this package's models (recbole_darec.hyper)."""
 
+import pytest
 
+
+@pytest.mark.slow
 def test_recbole_hyper_parameter_search_runs_our_models(tmp_path, run_cli, write_random_embeddings):
     import shutil
 

@@ -11,6 +11,8 @@ from recbole_darec.quick_start import load_data_and_model, run_recbole_darec
 from recbole_darec.utils import get_trainer
 
 NEW_MODELS = [
+    "LightGCN",
+    "SGL",
     "SimGCL",
     "DaRecLightGCN",
     "DaRecSGL",
@@ -108,6 +110,7 @@ def test_out_of_range_model_settings_are_clear_errors(tmp_path, ml100k_profiles,
         build(tmp_path, ml100k_profiles, model, **{key: value})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backbone", ["LightGCN", "SimGCL"])
 def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, ml100k_profiles, backbone, base_config, copy_dataset):
     copy_dataset(ml100k_profiles, tmp_path / "dataset")
@@ -119,17 +122,31 @@ def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, ml100k_profiles, 
     assert dict(darec["test_result"]) == dict(plain["test_result"])
 
 
+@pytest.mark.slow
+ML100K_TRAIN = 80808  # interactions in ml-100k's training split under the package defaults
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("model", NEW_MODELS)
 def test_every_model_trains_and_its_checkpoint_scores_identically(
     tmp_path, ml100k_profiles, model, base_config, copy_dataset
 ):
+    """One epoch whose last batch has a single row (a batch of n - 1, then 1): every batch returns the same
+    tuple of terms, so RecBole's trainer can add them up; then the checkpoint reloads to the same metrics."""
     copy_dataset(ml100k_profiles, tmp_path / "dataset")
-    result = run_recbole_darec(model, "ml-100k", config_dict=base_config(tmp_path))
+    config = base_config(tmp_path, train_batch_size=ML100K_TRAIN - 1)
+    result = run_recbole_darec(model, "ml-100k", config_dict=config)
     assert all(math.isfinite(v) for v in np.ravel(list(result["train_loss"].values())))
     assert result["test_result"]["recall@20"] > 0
     config, reloaded, _, _, _, test_data = load_data_and_model(result["model_file"])
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, reloaded)
     assert dict(trainer.evaluate(test_data, load_best_model=False)) == dict(result["test_result"])
+
+
+def test_the_one_row_batch_fixture_matches_the_split(tmp_path, config_for):
+    from recbole_darec.profiles import split_pairs
+
+    assert len(split_pairs(config_for(tmp_path))["train"]) == ML100K_TRAIN
 
 
 @pytest.mark.parametrize("matching", ["joint", "hungarian"])
@@ -150,6 +167,7 @@ def test_kmeans_refits_start_from_the_previous_centers(tmp_path, ml100k_profiles
     assert torch.isfinite(centers.centers_cf).all() and centers.centers_cf[0].abs().max() < 10
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_metrics(tmp_path, ml100k_profiles, base_config, copy_dataset):
     copy_dataset(ml100k_profiles, tmp_path / "dataset")
     first = run_recbole_darec("DaRecLightGCN", "ml-100k", config_dict=base_config(tmp_path, epochs=2))

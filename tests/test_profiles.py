@@ -38,6 +38,7 @@ def read_emb(path):
     return header, {r[0]: np.array(r[1].split(), dtype=float) for r in rows}
 
 
+@pytest.mark.slow
 def test_profiles_cli_writes_ml100k_vectors_and_reuses_the_cache(ml100k_profiles, run_cli):
     folder = ml100k_profiles / "ml-100k"
     header, users = read_emb(folder / "ml-100k.useremb")
@@ -110,6 +111,7 @@ def test_profile_pickle_with_code_is_refused_without_running_it(tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_generated_profiles_with_a_tiny_random_causal_lm(tmp_path, config_for):
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
