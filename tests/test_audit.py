@@ -11,13 +11,15 @@ from recbole_darec.profiles.texts import ProfileError
 
 
 def test_names_come_from_the_start_of_item_profiles():
-    names = names_from_profiles({
-        "1": "Moonspell is a Portuguese gothic metal band.",
-        "2": "Robert Plant, a legendary figure in the music world, is known for Led Zeppelin.",
-        "3": '"Nick Cave and the Bad Seeds" are an Australian rock band.',
-        "4": "A long description that never says what the thing is called at all and goes on for many words is here.",
-        "5": "No verb here.",
-    })
+    names = names_from_profiles(
+        {
+            "1": "Moonspell is a Portuguese gothic metal band.",
+            "2": "Robert Plant, a legendary figure in the music world, is known for Led Zeppelin.",
+            "3": '"Nick Cave and the Bad Seeds" are an Australian rock band.',
+            "4": "A long text that never says what the thing is called and goes on for many words is here.",
+            "5": "No verb here.",
+        }
+    )
     assert names == {"1": "Moonspell", "2": "Robert Plant", "3": "Nick Cave and the Bad Seeds"}
 
 
@@ -58,8 +60,9 @@ def test_lastfm_profiles_leak_into_a_training_carve_out_and_not_into_test(tmp_pa
         convert_lightgcn_txt(src, name, str(data), valid_from=valid_from)
     reports = {}
     for name in ("carved", "clean"):
-        result = run_cli("-m", "recbole_darec.profiles", "audit", f"--dataset={name}", "--format=json",
-                         f"--data_path={data}")
+        result = run_cli(
+            "-m", "recbole_darec.profiles", "audit", f"--dataset={name}", "--format=json", f"--data_path={data}"
+        )
         assert result.returncode == 0, result.stderr[-2000:]
         reports[name] = json.loads(result.stdout)
     carved, clean = reports["carved"], reports["clean"]
@@ -74,12 +77,22 @@ def test_lastfm_profiles_leak_into_a_training_carve_out_and_not_into_test(tmp_pa
 @pytest.mark.slow
 def test_constructed_profiles_read_training_interactions_only(tmp_path, run_cli):
     data = tmp_path / "dataset"
-    made = run_cli("-m", "recbole_darec.profiles", "--dataset=ml-100k", f"--data_path={data}", "--kinds=user",
-                   "--source=construct", "--show_progress=False")
+    made = run_cli(
+        "-m",
+        "recbole_darec.profiles",
+        "--dataset=ml-100k",
+        f"--data_path={data}",
+        "--kinds=user",
+        "--source=construct",
+        "--show_progress=False",
+    )
     assert made.returncode == 0, made.stderr[-2000:]
-    result = run_cli("-m", "recbole_darec.profiles", "audit", "--dataset=ml-100k", "--format=json",
-                     f"--data_path={data}")
+    result = run_cli(
+        "-m", "recbole_darec.profiles", "audit", "--dataset=ml-100k", "--format=json", f"--data_path={data}"
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)
     assert report["train"]["rate"] > 0.05 and report["flagged"] == []
-    assert report["valid"]["rate"] < report["train"]["rate"] / 4 and report["test"]["rate"] < report["train"]["rate"] / 4
+    assert (
+        report["valid"]["rate"] < report["train"]["rate"] / 4 and report["test"]["rate"] < report["train"]["rate"] / 4
+    )

@@ -72,8 +72,9 @@ def test_sgl_defaults_reproduce_recboles_sgl_exactly(model_with):
 
 
 def test_sgl_rlmrec_forms(model_with):
-    per_step, _, batch = model_with("SGL", ssl_views="edge_dropout_per_step", ssl_items="positive_negative",
-                                     layer_combination="sum")
+    per_step, _, batch = model_with(
+        "SGL", ssl_views="edge_dropout_per_step", ssl_items="positive_negative", layer_combination="sum"
+    )
     per_step.train()
     graph_1, graph_2 = per_step.ssl_graphs()
     keep = 1 - per_step.drop_ratio

@@ -165,15 +165,32 @@ def test_a_converted_split_runs_under_any_name_with_no_flags(tmp_path, run_cli):
     """The split's settings (benchmark files, columns, test masking) travel with the data in <name>.yaml."""
     src = tmp_path / "src"
     write_txt(src, [[u] + [(u + k) % 12 for k in range(6)] for u in range(8)], [[u, (u + 7) % 12] for u in range(8)])
-    assert main(["lightgcn-txt", f"--src={src}", "--name=mybooks",
-                 f"--out={tmp_path / 'dataset'}", "--valid_from=train", "--valid_ratio=0.2"]) == 0
+    assert (
+        main(
+            [
+                "lightgcn-txt",
+                f"--src={src}",
+                "--name=mybooks",
+                f"--out={tmp_path / 'dataset'}",
+                "--valid_from=train",
+                "--valid_ratio=0.2",
+            ]
+        )
+        == 0
+    )
     settings = (tmp_path / "dataset" / "mybooks" / "mybooks.yaml").read_text()
     assert "benchmark_filename: [train, valid, test]" in settings and "test_history: train_valid" in settings
     config = Config(model="LightGCN", dataset="mybooks", config_dict={"data_path": str(tmp_path / "dataset")})
     assert config["benchmark_filename"] == ["train", "valid", "test"] and config["test_history"] == "train_valid"
-    result = run_cli("run_recbole_darec.py", "--model=LightGCN", "--dataset=mybooks", "--epochs=1",
-                     f"--data_path={tmp_path / 'dataset'}", f"--checkpoint_dir={tmp_path / 'saved'}",
-                     "--show_progress=False")
+    result = run_cli(
+        "run_recbole_darec.py",
+        "--model=LightGCN",
+        "--dataset=mybooks",
+        "--epochs=1",
+        f"--data_path={tmp_path / 'dataset'}",
+        f"--checkpoint_dir={tmp_path / 'saved'}",
+        "--show_progress=False",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "test result: {" in result.stdout
 

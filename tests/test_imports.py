@@ -26,7 +26,9 @@ def imports_of(path, name):
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module":
@@ -50,8 +52,11 @@ def import_graph():
                 target = target.rsplit(".", 1)[0]
             # importing a.b.c runs the __init__ of its packages a.b (those the importer is not inside)
             parts = target.split(".")
-            targets.update(".".join(parts[:i]) for i in range(2, len(parts) + 1)
-                           if not name.startswith(".".join(parts[:i]) + ".") and ".".join(parts[:i]) in modules)
+            targets.update(
+                ".".join(parts[:i])
+                for i in range(2, len(parts) + 1)
+                if not name.startswith(".".join(parts[:i]) + ".") and ".".join(parts[:i]) in modules
+            )
         targets.discard(name)
         graph[name] = targets
     return graph
@@ -65,7 +70,7 @@ def find_cycle(graph):
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == "open":
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state:
                 cycle = visit(nxt)
                 if cycle:
@@ -95,8 +100,10 @@ def test_the_cycle_finder_sees_function_local_and_importlib_imports():
 
 
 def test_importing_the_losses_does_not_import_the_trainer_or_the_data_pipeline():
-    code = ("import sys, recbole_darec.model.losses; "
-            "print(sorted(m for m in ('recbole_darec.trainer', 'recbole_darec.quick_start', 'recbole_darec.data', "
-            "'recbole_darec.profiles') if m in sys.modules))")
+    code = (
+        "import sys, recbole_darec.model.losses; "
+        "print(sorted(m for m in ('recbole_darec.trainer', 'recbole_darec.quick_start', 'recbole_darec.data', "
+        "'recbole_darec.profiles') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -122,7 +122,6 @@ def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, ml100k_profiles, 
     assert dict(darec["test_result"]) == dict(plain["test_result"])
 
 
-@pytest.mark.slow
 ML100K_TRAIN = 80808  # interactions in ml-100k's training split under the package defaults
 
 

@@ -21,7 +21,9 @@ def clustered(n_per=40, k=4, dim=8, seed=0, noise=0.05):
 def test_refit_recovers_clusters_and_warm_starts_keep_their_identities(matching):
     rows, labels = clustered()
     centers = PreferenceCenters(4, 8, matching=matching)
-    llm = rows[torch.randperm(len(rows), generator=torch.Generator().manual_seed(1))] if matching == "hungarian" else rows
+    llm = (
+        rows[torch.randperm(len(rows), generator=torch.Generator().manual_seed(1))] if matching == "hungarian" else rows
+    )
     centers.refit(0, rows, llm, np.random.default_rng(0))
     cf_cluster, _ = centers.assign(rows.unsqueeze(0).expand(2, -1, -1), llm.unsqueeze(0).expand(2, -1, -1))
     # every true cluster maps to one fitted cluster
