@@ -164,7 +164,10 @@ def test_validation_from_test_is_half_of_each_users_test_items(tmp_path):
 def test_a_converted_split_runs_under_any_name_with_no_flags(tmp_path, run_cli):
     """The split's settings (benchmark files, columns, test masking) travel with the data in <name>.yaml."""
     src = tmp_path / "src"
-    write_txt(src, [[u] + [(u + k) % 12 for k in range(6)] for u in range(8)], [[u, (u + 7) % 12] for u in range(8)])
+    # 24 items, so every cut-off (topk up to 20) exists
+    write_txt(
+        src, [[u] + [(3 * u + k) % 24 for k in range(6)] for u in range(8)], [[u, (3 * u + 7) % 24] for u in range(8)]
+    )
     assert (
         main(
             [
