@@ -21,8 +21,9 @@ import torch
 
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import parse_overrides
-from recbole_darec.leaderboard import pick_main_metric, render_markdown, summarize
+from recbole_darec.leaderboard import mean_std, pick_main_metric, render_markdown, summarize
 from recbole_darec.quick_start import load_data_and_model
+from recbole_darec.trainer import evaluate_by_user_activity
 from recbole_darec.utils import get_trainer, set_threads
 
 EVALUATION_KEYS = {"test_history", "metrics", "topk", "eval_batch_size", "metric_decimal_place", "use_gpu", "gpu_id"}
@@ -43,20 +44,47 @@ def checkpoint_files(paths):
     return sorted(files)
 
 
-def rescore(model_file, overrides):
-    """Test metrics of one checkpoint with ``overrides`` (evaluation keys only) applied to its config."""
+def rescore(model_file, overrides, groups=False):
+    """Test metrics of one checkpoint with ``overrides`` (evaluation keys only) applied to its config;
+    with ``groups``, also ``(metrics by quartile of the users' training interactions)`` as a fourth value."""
     unknown = sorted(set(overrides) - EVALUATION_KEYS)
     if unknown:
         raise ConfigError(
             f"--{unknown[0]} would change training or data, not evaluation; re-scoring accepts "
             f"only {', '.join(sorted(EVALUATION_KEYS))}."
         )
-    config, model, _, _, _, test_data = load_data_and_model(model_file, overrides)
+    config, model, _, train_data, _, test_data = load_data_and_model(model_file, overrides)
     set_threads(config)
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
     with torch.no_grad():
-        result = trainer.evaluate(test_data, load_best_model=False, show_progress=False)
+        result, by_group = evaluate_by_user_activity(trainer, test_data, train_data._dataset, load_best_model=False)
+    if groups:
+        return config["model"], config["seed"], dict(result), by_group
     return config["model"], config["seed"], dict(result)
+
+
+def render_groups(rows, models, metric):
+    """Markdown: ``metric`` per user-activity group (mean ± std over seeds) for each model, with group sizes."""
+    labels = sorted({k.split("_", 1)[0] for r in rows for k in r if k.startswith("group") and k.endswith("_group")})
+    lines = [
+        f"## Test {metric} by quartile of users' training interactions",
+        "",
+        "| group | users | test interactions | " + " | ".join(models) + " |",
+        "|---|---|---|" + "---|" * len(models),
+    ]
+    for label in labels:
+        first = next(r for r in rows if f"{label}_group" in r)
+        cells = []
+        for model in models:
+            values = [float(r[f"{label}_{metric}"]) for r in rows if r["model"] == model and f"{label}_{metric}" in r]
+            mean, std = mean_std(values)
+            cells.append(f"{mean:.4f} ± {std:.4f}")
+        lines.append(
+            f"| {first[f'{label}_group']} | {first[f'{label}_users']} | {first[f'{label}_test_interactions']} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
@@ -65,6 +93,12 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="CSV file for one row per checkpoint")
     parser.add_argument("--baseline", default=None, help="model the others are compared with (default: the first)")
     parser.add_argument("--main_metric", default="recall@20", help="metric of the gain and the paired t-test")
+    parser.add_argument(
+        "--groups",
+        choices=["user_activity"],
+        default=None,
+        help="also report metrics by quartile of the users' training interactions",
+    )
     args, unknown = parser.parse_known_args(argv)
     try:
         overrides = parse_overrides(unknown)
@@ -73,8 +107,12 @@ def main(argv=None):
     try:
         rows = []
         for path in checkpoint_files(args.paths):
-            model, seed, result = rescore(path, overrides)
-            rows.append(dict(model=model, seed=seed, file=path, **{f"test_{k}": v for k, v in result.items()}))
+            model, seed, result, groups = rescore(path, overrides, groups=True)
+            row = dict(model=model, seed=seed, file=path, **{f"test_{k}": v for k, v in result.items()})
+            if args.groups:
+                for number, group in enumerate(groups, start=1):
+                    row.update({f"group{number}_{k}": v for k, v in group.items()})
+            rows.append(row)
             print(f"{model} seed {seed}: " + "  ".join(f"{k} {v:.4f}" for k, v in result.items()), flush=True)
     except (ConfigError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -91,10 +129,13 @@ def main(argv=None):
         models.insert(0, args.baseline)
     metrics = [k for k in rows[0] if k.startswith("test_")]
     summary = summarize([dict(r, status="ok") for r in rows], models, metrics)
-    print(render_markdown(summary, metrics, pick_main_metric(args.main_metric, metrics), "Test, re-scored"))
+    main_metric = pick_main_metric(args.main_metric, metrics)
+    print(render_markdown(summary, metrics, main_metric, "Test, re-scored"))
+    if args.groups:
+        print(render_groups(rows, models, main_metric[len("test_") :]))
     if args.out:
         with open(args.out, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer = csv.DictWriter(f, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
             writer.writeheader()
             writer.writerows(rows)
     return 0

@@ -15,7 +15,7 @@ from recbole_darec.checks import check_value
 from recbole_darec.config import Config
 from recbole_darec.data import create_dataset, mask_training_items_only
 from recbole_darec.prepare import prepare_dataset_files
-from recbole_darec.trainer import latest_last_checkpoint
+from recbole_darec.trainer import evaluate_by_user_activity, latest_last_checkpoint
 from recbole_darec.utils import get_model, get_trainer, set_threads
 
 
@@ -62,7 +62,9 @@ def run_recbole_darec(
         train_data, valid_data, saved=saved, show_progress=config["show_progress"]
     )
     test_start = time.perf_counter()
-    test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
+    test_result, test_groups = evaluate_by_user_activity(
+        trainer, test_data, train_data._dataset, load_best_model=saved, show_progress=config["show_progress"]
+    )
     test_seconds = time.perf_counter() - test_start
 
     logger.info("The running environment of this training is as follows:\n" + get_environment(config).draw())
@@ -74,6 +76,9 @@ def run_recbole_darec(
         "valid_metric": config["valid_metric"].lower(),
         "best_valid_result": best_valid_result,
         "test_result": test_result,
+        "test_groups": test_groups,  # test metrics by quartile of users' training interactions
+        # the last training diagnostics a model logged (DaRec: darec_diagnostics_interval > 0)
+        "diagnostics": dict(getattr(getattr(model, "alignment", None), "diagnostics", None) or {}),
         "model_file": trainer.saved_model_file if saved else None,
         "train_loss": trainer.train_loss_dict,
         # RecBole's special trainers (non-general models) do not record these

@@ -22,6 +22,7 @@ from recbole.trainer.trainer import AbstractTrainer
 from torch.nn.parallel import DistributedDataParallel
 
 from recbole_darec.checkpoint import CheckpointError, load_checkpoint, restore_model, save_checkpoint
+from recbole_darec.diagnostics import user_activity_groups
 
 LAST_SUFFIX = ".last.pth"
 
@@ -163,6 +164,45 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
             restore_model(self.model, checkpoint)
             self.logger.info(f"Loading model structure and parameters from {checkpoint_file}")
         return super().evaluate(eval_data, load_best_model=False, show_progress=show_progress)
+
+
+class _CapturingEvaluator:
+    """Stands in for RecBole's evaluator for one evaluation, keeping the collected data it scores."""
+
+    def __init__(self, evaluator):
+        self.evaluator, self.struct = evaluator, None
+
+    def evaluate(self, struct):
+        self.struct = struct
+        return self.evaluator.evaluate(struct)
+
+
+def evaluate_by_user_activity(trainer, eval_data, train_dataset, load_best_model=True, show_progress=False):
+    """RecBole's full-sort evaluation, plus its metrics by quartile of the users' training interactions.
+
+    Returns ``(result, groups)``; ``groups`` is empty where RecBole collected no per-user top-k (a
+    non-full-sort evaluation) or the evaluation was distributed.
+    """
+    from recbole.evaluator.register import metrics_dict
+
+    capture = _CapturingEvaluator(trainer.evaluator)
+    trainer.evaluator = capture
+    try:
+        result = trainer.evaluate(eval_data, load_best_model=load_best_model, show_progress=show_progress)
+    finally:
+        trainer.evaluator = capture.evaluator
+    struct = capture.struct
+    users = getattr(eval_data, "uid_list", None)
+    if struct is None or "rec.topk" not in struct or not trainer.config["single_spec"] or users is None:
+        return result, []
+    metrics = {
+        m.lower(): metrics_dict[m.lower()](trainer.config)
+        for m in trainer.config["metrics"]
+        if hasattr(metrics_dict[m.lower()], "metric_info")
+    }
+    counts = np.bincount(train_dataset.inter_feat[train_dataset.uid_field].numpy(), minlength=train_dataset.user_num)
+    groups = user_activity_groups(struct.get("rec.topk"), np.asarray(users), counts, metrics, trainer.config["topk"])
+    return result, groups
 
 
 def latest_last_checkpoint(checkpoint_dir, model):

@@ -123,3 +123,10 @@ def test_sigterm_stops_with_a_resume_hint(tmp_path, ml100k_profiles, copy_datase
     run.send_signal(signal.SIGTERM)
     _, err = run.communicate(timeout=120)
     assert run.returncode == 130 and "--resume=latest" in err
+
+
+def test_the_best_epoch_comes_from_the_trainer_and_keeps_the_last_tie(trained_lightgcn):
+    history = trained_lightgcn["valid_history"]
+    best = max(result["recall@20"] for _, result in history)
+    last_best_epoch = max(epoch for epoch, result in history if result["recall@20"] == best)
+    assert trained_lightgcn["best_epoch"] == last_best_epoch

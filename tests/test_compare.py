@@ -36,6 +36,7 @@ def test_compare_records_failures_and_resumes_without_retraining(tmp_path, run_c
         and float(r["train_s_per_epoch"]) > 0
         and float(r["peak_mem_mb"]) > 0
         and r["epochs_run"] == "1"
+        and r["best_epoch"] == "0"
         for r in ok
     )
     assert "unknown model 'NoSuchModel'" in next(r["error"] for r in rows if r["status"] == "failed")

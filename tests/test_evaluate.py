@@ -28,3 +28,22 @@ def test_rescoring_a_checkpoint_under_another_test_masking(trained_lightgcn, tmp
     )  # compare's leaderboard table
     assert main([str(tmp_path / "nothing-here")]) == 2
     assert main([os.path.dirname(model_file), "--baseline=SGL"]) == 2
+
+
+def test_metrics_by_user_activity_add_up_to_the_overall_metrics(trained_lightgcn, tmp_path, capsys):
+    from recbole_darec.evaluate import main
+
+    groups = trained_lightgcn["test_groups"]
+    assert [g["group"][:2] for g in groups] == ["Q1", "Q2", "Q3", "Q4"]
+    users = sum(g["users"] for g in groups)
+    for metric in ("recall@20", "ndcg@10"):
+        pooled = sum(g[metric] * g["users"] for g in groups) / users  # RecBole averages over users
+        assert pooled == pytest.approx(trained_lightgcn["test_result"][metric], abs=2e-4)
+    lows = [int(g["group"].split("(")[1].split("-")[0]) for g in groups]
+    assert lows == sorted(lows)  # from the least to the most active users
+    out = tmp_path / "groups.csv"
+    model_dir = os.path.dirname(trained_lightgcn["model_file"])
+    assert main([model_dir, "--groups=user_activity", f"--out={out}"]) == 0
+    printed = capsys.readouterr().out
+    assert "by quartile of users' training interactions" in printed and "| Q4 (" in printed
+    assert "group4_recall@20" in out.read_text().splitlines()[0]

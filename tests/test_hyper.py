@@ -32,3 +32,33 @@ def test_recbole_hyper_parameter_search_runs_our_models(tmp_path, run_cli, write
     assert result.returncode == 0, result.stderr[-3000:]
     text = report.read_text()
     assert "darec_glo_weight:0.0" in text and "darec_glo_weight:0.01" in text and "best params" in text
+
+
+def test_a_searched_key_on_the_command_line_is_an_error(tmp_path, capsys):
+    from recbole_darec.hyper import main
+
+    params = tmp_path / "grid.hyper"
+    params.write_text("darec_glo_weight choice [0.0,0.01]\n")
+    code = main(["--model=DaRecLightGCN", "--dataset=ml-100k", f"--params_file={params}", "--darec_glo_weight=0.1"])
+    assert code == 2 and "--darec_glo_weight is searched in" in capsys.readouterr().err
+
+
+def test_fixed_settings_reach_every_trial_under_the_searched_ones(monkeypatch):
+    import recbole_darec.quick_start as quick_start
+    from recbole_darec.hyper import objective_function
+
+    seen = {}
+
+    def fake_run(model, dataset, config_files, config_dict, saved=True):
+        seen.update(config_dict)
+        return {"best_valid_score": 0.1, "valid_score_bigger": True, "best_valid_result": {}, "test_result": {}}
+
+    monkeypatch.setattr(quick_start, "run_recbole_darec", fake_run)
+    objective_function(
+        {"darec_glo_weight": 0.01},
+        None,
+        model="DaRecLightGCN",
+        dataset="ml-100k",
+        fixed={"epochs": 2, "learning_rate": 0.005},
+    )
+    assert seen["darec_glo_weight"] == 0.01 and seen["epochs"] == 2 and "params_file" not in seen

@@ -34,3 +34,14 @@ def test_summary_marks_best_reports_gain_and_failures():
     text = render_markdown(summary, ["test_recall@20"], "test_recall@20", "t")
     assert "**0.1300 ± 0.0000**" in text and "| B | 1 (1 failed) |" in text
     assert "+18.18%" in text and "B, seed 2: exit 1: boom" in text
+
+
+def test_lower_is_better_metrics_are_bolded_at_their_minimum():
+    rows = [
+        {"model": m, "seed": 1, "status": "ok", "test_giniindex@10": v, "test_recall@10": r}
+        for m, v, r in (("A", "0.30", "0.10"), ("B", "0.20", "0.12"))
+    ]
+    summary = summarize(rows, ["A", "B"], ["test_giniindex@10", "test_recall@10"])
+    text = render_markdown(summary, ["test_giniindex@10", "test_recall@10"], "test_recall@10", "t")
+    assert "| A | 1 | 0.3000 ± 0.0000 | 0.1000 ± 0.0000 |" in text
+    assert "| B | 1 | **0.2000 ± 0.0000** | **0.1200 ± 0.0000** |" in text

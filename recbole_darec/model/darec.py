@@ -23,7 +23,12 @@ Our reconstruction (no code is public; each choice is configurable):
 * L_loc: preference centers of the shared parts (:mod:`recbole_darec.model.preference_centers`):
   K-means on at most ``darec_cluster_sample`` nodes, refitted every ``darec_cluster_interval``
   steps; ``darec_center_matching`` (joint | hungarian), ``darec_center_loss`` (mse | infonce).
+
+Every ``darec_diagnostics_interval`` steps (0: never) the training log shows whether the parts collapsed
+and whether the alignment reached the CF embeddings that score (:meth:`DaRecAlignment.log_diagnostics`).
 """
+
+from logging import getLogger
 
 import numpy as np
 import torch
@@ -31,6 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from recbole_darec.checks import ConfigError, check_value, check_weight
+from recbole_darec.diagnostics import alignment_report
 from recbole_darec.model.aligned import ProfileAligned, ProfileAlignment
 from recbole_darec.model.losses import cross_alignment, orthogonality, similarity_structure, uniformity
 from recbole_darec.model.preference_centers import PreferenceCenters
@@ -99,6 +105,8 @@ class DaRecAlignment(ProfileAlignment):
                 config, "darec_scatter_backend", str, None, choices={"auto", "torch", "torch_scatter"}
             ),
         )
+        self.diagnostics_interval = check_value(config, "darec_diagnostics_interval", int, 0)
+        self.diagnostics = {}  # the last figures of ``log_diagnostics``
         self.register_buffer("step", torch.zeros((), dtype=torch.long))
 
     def _generator(self, salt):
@@ -120,10 +128,28 @@ class DaRecAlignment(ProfileAlignment):
         llm_unit = F.normalize(self.llm_heads(llm_all[nodes])[0], dim=1)
         self.centers.refit(side, cf_unit, llm_unit, np.random.default_rng(self.seed + int(self.step)))
 
+    @torch.no_grad()
+    def log_diagnostics(self, user_all, item_all, user_profile, item_profile):
+        """Collapse and alignment figures on a node sample of each side (recbole_darec.diagnostics): mean pairwise
+        cosine and effective rank of the shared and specific parts, CKA of the two sides' shared parts, and how
+        close the CF embeddings that score come to the profile vectors (CKA, 20-nearest-neighbour overlap)."""
+        figures = {}
+        for side, cf_all, llm_all in (("users", user_all, user_profile), ("items", item_all, item_profile)):
+            nodes = self._sample(torch.arange(1, len(cf_all)), self.cluster_sample, self._generator(17))
+            nodes = nodes.to(cf_all.device)
+            cf, llm = cf_all[nodes], llm_all[nodes]
+            (cf_sh, cf_sp), (llm_sh, llm_sp) = self.cf_heads(cf), self.llm_heads(llm)
+            report = alignment_report(cf, llm, shared=(cf_sh, llm_sh), specific=(cf_sp, llm_sp))
+            figures.update({f"{side}_{k}": round(v, 4) for k, v in report.items()})
+        self.diagnostics = figures
+        getLogger().info(f"DaRec diagnostics at step {int(self.step)}: {figures}")
+
     def loss(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
         active = [name for name, w in self.weights.items() if w]
         if not active:
             return {}
+        if self.diagnostics_interval and int(self.step) % self.diagnostics_interval == 0:
+            self.log_diagnostics(user_all, item_all, user_profile, item_profile)
         if self.weights["loc"] and int(self.step) % self.interval == 0:
             self._refit_centers(0, user_all, user_profile)
             self._refit_centers(1, item_all, item_profile)
