@@ -127,3 +127,15 @@ def test_torch_and_torch_scatter_give_the_same_centers():
     a, ca = cluster_means(x, index, 9, backend="torch")
     b, cb = cluster_means(x, index, 9, backend="torch_scatter")
     assert torch.equal(ca, cb) and torch.allclose(a, b, atol=1e-6)
+
+
+def test_cka_form_is_zero_for_a_rotation_and_not_met_by_a_collapse():
+    from recbole_darec.model.losses import cka_alignment
+
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(3, 64, 8, generator=g)
+    rotation = torch.linalg.qr(torch.randn(8, 8, generator=g))[0]
+    assert torch.allclose(cka_alignment(x, 2.0 * x @ rotation), torch.zeros(3), atol=1e-5)
+    unrelated = cka_alignment(x, torch.randn(3, 64, 8, generator=g))
+    collapsed = cka_alignment(torch.ones(3, 64, 8) + 1e-6 * torch.randn(3, 64, 8, generator=g), x)
+    assert (unrelated > 0.5).all() and (collapsed > 0.5).all()

@@ -173,3 +173,33 @@ def test_same_seed_gives_identical_metrics(tmp_path, ml100k_profiles, base_confi
     second = run_recbole_darec("DaRecLightGCN", "ml-100k", config_dict=base_config(tmp_path, epochs=2))
     assert first["train_loss"] == second["train_loss"]
     assert dict(first["test_result"]) == dict(second["test_result"])
+
+
+@pytest.mark.parametrize("head", ["identity", "orthogonal", "split"])
+def test_anchored_cf_heads_keep_the_shared_part_tied_to_the_scoring_embeddings(tmp_path, ml100k_profiles, build, head):
+    _, _, model, train, _, _ = build(
+        tmp_path,
+        ml100k_profiles,
+        "DaRecLightGCN",
+        darec_cf_head=head,
+        darec_global_loss="cka",
+        darec_global_target="profile",
+    )
+    x = torch.randn(10, model.alignment.cf_heads.shared_dim * (2 if head == "split" else 1))
+    shared, specific = model.alignment.cf_heads(x)
+    if head == "identity":
+        assert torch.equal(shared, x)
+    elif head == "orthogonal":
+        assert torch.allclose(shared.norm(dim=1), x.norm(dim=1), atol=1e-5)
+    else:
+        assert torch.equal(torch.cat([shared, specific], dim=1), x)
+    model.train()
+    losses = model.calculate_loss(next(iter(train)))
+    assert all(torch.isfinite(t) for t in losses)
+    sum(losses).backward()
+    assert model.user_embedding.weight.grad.abs().sum() > 0
+
+
+def test_a_profile_target_is_refused_with_the_cross_side_form(tmp_path, ml100k_profiles, build):
+    with pytest.raises(ConfigError, match="darec_global_target"):
+        build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_global_loss="infonce", darec_global_target="profile")

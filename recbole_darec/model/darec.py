@@ -8,7 +8,9 @@ globally through similarity structure (L_glo) and locally through preference cen
 
 Our reconstruction (no code is public; each choice is configurable):
 * heads: linear maps or RLMRec-projector-shaped MLPs (d_in -> (d_in+d)/2 -> LeakyReLU -> d),
-  chosen per side (``darec_cf_head``, ``darec_llm_head``); d = the backbone's embedding size;
+  chosen per side (``darec_cf_head``, ``darec_llm_head``); d = the backbone's embedding size. The CF
+  side may also be *anchored* (:class:`AnchoredHeads`: ``identity``, ``orthogonal``, ``split``), so
+  that trainable CF heads cannot absorb the alignment in a subspace the scoring embeddings ignore;
 * every term is computed on n = min(``darec_row_sample``, unique users, unique items) of the
   batch's unique users and as many of its unique (positive and negative) items: a stochastic
   estimate of the batch's terms. Equal counts let users and items share one batched
@@ -19,7 +21,9 @@ Our reconstruction (no code is public; each choice is configurable):
   distribution of the CF side from the LLM side's (``darec_global_loss``: mse | kl); or, with
   ``infonce``, the cross-side similarity matrix (CF shared row i against LLM shared row j) must
   single out each row's own counterpart, which the first two forms cannot enforce: both sides'
-  shared parts collapsing to one point meets them at zero loss;
+  shared parts collapsing to one point meets them at zero loss; ``cka``: one minus the linear CKA of the
+  two shared parts, which a collapse cannot meet either. ``darec_global_target: profile`` compares
+  the CF shared part with the profile vectors themselves instead of the LLM head's output (mse, kl, cka);
 * L_loc: preference centers of the shared parts (:mod:`recbole_darec.model.preference_centers`):
   K-means on at most ``darec_cluster_sample`` nodes, refitted every ``darec_cluster_interval``
   steps; ``darec_center_matching`` (joint | hungarian), ``darec_center_loss`` (mse | infonce).
@@ -38,7 +42,13 @@ from torch import nn
 from recbole_darec.checks import ConfigError, check_value, check_weight
 from recbole_darec.diagnostics import alignment_report
 from recbole_darec.model.aligned import ProfileAligned, ProfileAlignment
-from recbole_darec.model.losses import cross_alignment, orthogonality, similarity_structure, uniformity
+from recbole_darec.model.losses import (
+    cka_alignment,
+    cross_alignment,
+    orthogonality,
+    similarity_structure,
+    uniformity,
+)
 from recbole_darec.model.preference_centers import PreferenceCenters
 
 
@@ -70,6 +80,32 @@ class DisentangledHeads(nn.Module):
         return shared, specific
 
 
+class AnchoredHeads(nn.Module):
+    """CF-side heads whose shared part cannot hide the alignment from the embeddings that score (our choice).
+
+    ``identity``: the shared part *is* the CF embedding; ``orthogonal``: an orthogonal (norm-preserving)
+    map of it; ``split``: its first half of coordinates (the specific part is the second half). With
+    ``identity`` and ``orthogonal`` the specific part is a linear map kept apart from the shared one by L_or.
+    """
+
+    def __init__(self, dim, kind):
+        super().__init__()
+        self.kind = kind
+        self.shared_dim = dim // 2 if kind == "split" else dim
+        if kind == "orthogonal":
+            self.rotation = nn.utils.parametrizations.orthogonal(nn.Linear(dim, dim, bias=False))
+        if kind != "split":
+            self.specific = nn.Linear(dim, dim)
+            nn.init.xavier_uniform_(self.specific.weight)
+            nn.init.zeros_(self.specific.bias)
+
+    def forward(self, x):
+        if self.kind == "split":
+            return x[:, : self.shared_dim], x[:, self.shared_dim :]
+        shared = self.rotation(x) if self.kind == "orthogonal" else x
+        return shared, self.specific(x)
+
+
 class DaRecAlignment(ProfileAlignment):
     """DaRec's heads and its four weighted terms on a sample of each batch's users and items."""
 
@@ -86,18 +122,28 @@ class DaRecAlignment(ProfileAlignment):
         self.interval = check_value(config, "darec_cluster_interval", int, 1)
         self.cluster_sample = check_value(config, "darec_cluster_sample", int, n_clusters)
         self.row_sample = check_value(config, "darec_row_sample", int, 2)
-        self.global_loss = check_value(config, "darec_global_loss", str, None, choices={"mse", "kl", "infonce"})
+        self.global_loss = check_value(config, "darec_global_loss", str, None, choices={"mse", "kl", "infonce", "cka"})
+        self.global_target = check_value(config, "darec_global_target", str, None, choices={"head", "profile"})
+        if self.global_target == "profile" and self.global_loss == "infonce":
+            raise ConfigError(
+                "darec_global_target = 'profile' compares similarity structures; use it with "
+                "darec_global_loss mse, kl or cka (infonce pairs rows of the shared space)."
+            )
         self.global_temperature = check_value(config, "darec_global_temperature", float, 0.0, inclusive=False)
         heads = {
-            side: check_value(config, f"darec_{side}_head", str, None, choices={"linear", "mlp"})
-            for side in ("cf", "llm")
+            "cf": check_value(config, "darec_cf_head", str, None, choices=set(CF_HEADS)),
+            "llm": check_value(config, "darec_llm_head", str, None, choices={"linear", "mlp"}),
         }
         self.seed = config["seed"]
-        self.cf_heads = DisentangledHeads(cf_dim, cf_dim, heads["cf"])
-        self.llm_heads = DisentangledHeads(llm_dim, cf_dim, heads["llm"])
+        if heads["cf"] in ("linear", "mlp"):
+            self.cf_heads = DisentangledHeads(cf_dim, cf_dim, heads["cf"])
+        else:
+            self.cf_heads = AnchoredHeads(cf_dim, heads["cf"])
+        shared_dim = getattr(self.cf_heads, "shared_dim", cf_dim)
+        self.llm_heads = DisentangledHeads(llm_dim, shared_dim, heads["llm"])
         self.centers = PreferenceCenters(
             n_clusters,
-            cf_dim,
+            shared_dim,
             matching=check_value(config, "darec_center_matching", str, None, choices={"joint", "hungarian"}),
             center_loss=check_value(config, "darec_center_loss", str, None, choices={"mse", "infonce"}),
             temperature=check_value(config, "darec_center_temperature", float, 0.0, inclusive=False),
@@ -172,13 +218,27 @@ class DaRecAlignment(ProfileAlignment):
         if self.weights["uni"]:
             terms["uni"] = uniformity(grams[2:]).sum()
         if self.weights["glo"]:
-            if self.global_loss == "infonce":
-                terms["glo"] = cross_alignment(units[0] @ units[1].transpose(-1, -2), self.global_temperature).sum()
-            else:
-                terms["glo"] = similarity_structure(grams[0], grams[1], self.global_loss, self.global_temperature).sum()
+            terms["glo"] = self._global_term(units, grams, user_profile[users], item_profile[items])
         if self.weights["loc"]:
             terms["loc"] = self.centers.loss(units[0], units[1])
         return {f"darec_{name}": self.weights[name] * value for name, value in terms.items()}
+
+    def _global_term(self, units, grams, user_profiles, item_profiles):
+        """L_glo between the CF shared part and the target structure: the LLM shared part (``head``) or the
+        profile vectors themselves (``profile``, our choice: a structure no trainable head can bend)."""
+        if self.global_loss == "infonce":
+            return cross_alignment(units[0] @ units[1].transpose(-1, -2), self.global_temperature).sum()
+        if self.global_target == "profile":
+            target = F.normalize(torch.stack([user_profiles, item_profiles]), dim=-1)
+        else:
+            target = units[1]
+        if self.global_loss == "cka":
+            return cka_alignment(units[0], target).sum()
+        target_gram = target @ target.transpose(-1, -2) if self.global_target == "profile" else grams[1]
+        return similarity_structure(grams[0], target_gram, self.global_loss, self.global_temperature).sum()
+
+
+CF_HEADS = ("linear", "mlp", "identity", "orthogonal", "split")
 
 
 class DaRec(ProfileAligned):

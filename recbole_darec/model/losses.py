@@ -76,6 +76,18 @@ def cross_alignment(cross_gram, temperature=0.2):
     return F.cross_entropy(logits.flatten(0, -2), target.flatten(), reduction="none").view(target.shape).mean(dim=-1)
 
 
+def cka_alignment(a, b):
+    """1 - linear CKA of two representations of the same rows, ``[..., n, d_a]`` and ``[..., n, d_b]`` (one value
+    per leading set; one form of DaRec's L_glo, our choice). 0 when one side is a rotation and scaling of the
+    other; a side that collapses to one point has no centred variance, so a collapse cannot meet it."""
+    a, b = a - a.mean(dim=-2, keepdim=True), b - b.mean(dim=-2, keepdim=True)
+    cross = (b.transpose(-1, -2) @ a).pow(2).sum(dim=(-1, -2))
+    scale = (a.transpose(-1, -2) @ a).pow(2).sum(dim=(-1, -2)).sqrt() * (b.transpose(-1, -2) @ b).pow(2).sum(
+        dim=(-1, -2)
+    ).sqrt()
+    return 1 - cross / scale.clamp(min=1e-12)
+
+
 def center_alignment(centers_a, centers_b, kind="mse", temperature=0.2, present=None):
     """Pull matched preference centers together (DaRec's L_loc; the form is our choice).
 
