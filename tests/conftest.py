@@ -132,10 +132,10 @@ def build(base_config, copy_dataset):
 
 @pytest.fixture(scope="session")
 def config_for(base_config):
-    """``config_for(tmp_path, dataset="ml-100k", **overrides)``: a LightGCN config with its files prepared."""
+    """``config_for(tmp_path, dataset="ml-100k", model="LightGCN", **overrides)``: a config, files prepared."""
 
-    def config_for(tmp_path, dataset="ml-100k", **overrides):
-        config = Config(model="LightGCN", dataset=dataset, config_dict=base_config(tmp_path, **overrides))
+    def config_for(tmp_path, dataset="ml-100k", model="LightGCN", **overrides):
+        config = Config(model=model, dataset=dataset, config_dict=base_config(tmp_path, **overrides))
         prepare_dataset_files(config)
         return config
 
@@ -143,19 +143,7 @@ def config_for(base_config):
 
 
 @pytest.fixture(scope="session")
-def profile_config(base_config):
-    """``profile_config(tmp_path, **overrides)``: a DaRecLightGCN config on ml-100k with its files prepared."""
-
-    def profile_config(tmp_path, **overrides):
-        config = Config(model="DaRecLightGCN", dataset="ml-100k", config_dict=base_config(tmp_path, **overrides))
-        prepare_dataset_files(config)
-        return config
-
-    return profile_config
-
-
-@pytest.fixture(scope="session")
-def synthetic(base_config):
+def synthetic(config_for):
     """``synthetic(tmp_path, inter, item=None, **overrides)``: a config for a toy dataset with these files."""
 
     def synthetic(tmp_path, inter, item=None, **overrides):
@@ -164,9 +152,7 @@ def synthetic(base_config):
         (folder / "toy.inter").write_text(inter)
         if item is not None:
             (folder / "toy.item").write_text(item)
-        config = Config(model="LightGCN", dataset="toy", config_dict=base_config(tmp_path, **overrides))
-        prepare_dataset_files(config)
-        return config
+        return config_for(tmp_path, dataset="toy", **overrides)
 
     return synthetic
 

@@ -8,22 +8,9 @@ import torch
 
 from recbole_darec.config import ConfigError
 from recbole_darec.quick_start import load_data_and_model, run_recbole_darec
-from recbole_darec.utils import get_trainer
+from recbole_darec.utils import get_trainer, our_model_names
 
-NEW_MODELS = [
-    "LightGCN",
-    "SGL",
-    "SimGCL",
-    "DaRecLightGCN",
-    "DaRecSGL",
-    "DaRecSimGCL",
-    "RLMRecConLightGCN",
-    "RLMRecConSGL",
-    "RLMRecConSimGCL",
-    "RLMRecGenLightGCN",
-    "RLMRecGenSGL",
-    "RLMRecGenSimGCL",
-]
+NEW_MODELS = our_model_names()  # every model of the package
 
 
 @pytest.mark.parametrize(

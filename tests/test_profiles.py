@@ -170,9 +170,9 @@ def test_interrupted_write_leaves_no_trusted_half_file(tmp_path, monkeypatch, co
     assert ensure_profile_embeddings(config, encoder=FakeEncoder()) == {"user": "encoded", "item": "encoded"}
 
 
-def test_vectors_align_with_internal_ids(tmp_path, ml100k_profiles, copy_dataset, profile_config):
+def test_vectors_align_with_internal_ids(tmp_path, ml100k_profiles, copy_dataset, config_for):
     copy_dataset(ml100k_profiles, tmp_path / "dataset")
-    config = profile_config(tmp_path)
+    config = config_for(tmp_path, model="DaRecLightGCN")
     dataset = create_dataset(config)
     matrix = dataset.profile_matrix("item").numpy()
     _, items = read_emb(tmp_path / "dataset" / "ml-100k" / "ml-100k.itememb")
@@ -181,29 +181,25 @@ def test_vectors_align_with_internal_ids(tmp_path, ml100k_profiles, copy_dataset
     assert matrix.shape == (1683, 384) and not matrix[0].any()  # row 0 is RecBole's padding
 
 
-def test_unknown_vector_ids_are_dropped_not_invented(
-    tmp_path, caplog, write_random_embeddings, config_for, profile_config
-):
+def test_unknown_vector_ids_are_dropped_not_invented(tmp_path, caplog, write_random_embeddings, config_for):
     config = config_for(tmp_path)
     folder = config["data_path"]
     write_random_embeddings(folder, "ml-100k", "user", list(range(1, 944)) + [99999, 99998])
     write_random_embeddings(folder, "ml-100k", "item", range(1, 1683))
     with caplog.at_level(logging.WARNING):
-        dataset = create_dataset(profile_config(tmp_path))
+        dataset = create_dataset(config_for(tmp_path, model="DaRecLightGCN"))
     assert dataset.user_num == 944 and dataset.item_num == 1683
     assert "dropped 2 vector(s)" in caplog.text and "99999" in caplog.text
 
 
-def test_missing_vectors_fail_unless_zero_filling_is_allowed(
-    tmp_path, write_random_embeddings, config_for, profile_config
-):
+def test_missing_vectors_fail_unless_zero_filling_is_allowed(tmp_path, write_random_embeddings, config_for):
     config = config_for(tmp_path)
     folder = config["data_path"]
     write_random_embeddings(folder, "ml-100k", "user", range(3, 944))
     write_random_embeddings(folder, "ml-100k", "item", range(1, 1683))
     with pytest.raises(DatasetError, match=r"2 user\(s\).*no vector.*profile_allow_missing"):
-        create_dataset(profile_config(tmp_path))
-    dataset = create_dataset(profile_config(tmp_path, profile_allow_missing=True))
+        create_dataset(config_for(tmp_path, model="DaRecLightGCN"))
+    dataset = create_dataset(config_for(tmp_path, model="DaRecLightGCN", profile_allow_missing=True))
     matrix = dataset.profile_matrix("user").numpy()
     assert not matrix[dataset.token2id("user_id", "1")].any() and matrix[dataset.token2id("user_id", "5")].any()
 
@@ -225,14 +221,14 @@ def write_file(path, text):
     ],
 )
 def test_bad_embedding_files_are_refused_with_file_and_line(
-    tmp_path, body, message, write_random_embeddings, config_for, profile_config
+    tmp_path, body, message, write_random_embeddings, config_for
 ):
     config = config_for(tmp_path)
     folder = config["data_path"]
     write_file(os.path.join(folder, "ml-100k.useremb"), "uid:token\tuser_emb:float_seq\n" + body)
     write_random_embeddings(folder, "ml-100k", "item", range(1, 1683), dim=3)
     with pytest.raises(AtomicFileError, match="ml-100k.useremb") as err:
-        create_dataset(profile_config(tmp_path, profile_allow_missing=True))
+        create_dataset(config_for(tmp_path, model="DaRecLightGCN", profile_allow_missing=True))
     assert message in str(err.value)
 
 
