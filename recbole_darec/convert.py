@@ -182,36 +182,30 @@ def read_adjacency(path):
     return pairs
 
 
-def carve_validation(train, ratio, seed):
-    """Move ``ratio`` of each user's training items (at least one kept in train) into validation, seeded."""
+def _move_per_user(pairs, how_many, seed):
+    """``(kept, moved)``: ``how_many(n)`` of each user's ``n`` items, a seeded random choice, moved out of ``pairs``."""
     rng = np.random.default_rng(seed)
     by_user = {}
-    for u, i in train:
+    for u, i in pairs:
         by_user.setdefault(u, []).append(i)
-    new_train, valid = [], []
+    kept, moved = [], []
     for u in sorted(by_user, key=int):
         items = by_user[u]
         order = rng.permutation(len(items))
-        n_valid = min(int(round(len(items) * ratio)), len(items) - 1)
-        valid += [(u, items[k]) for k in order[:n_valid]]
-        new_train += [(u, items[k]) for k in order[n_valid:]]
-    return new_train, valid
+        n_moved = how_many(len(items))
+        moved += [(u, items[k]) for k in order[:n_moved]]
+        kept += [(u, items[k]) for k in order[n_moved:]]
+    return kept, moved
+
+
+def carve_validation(train, ratio, seed):
+    """Move ``ratio`` of each user's training items (at least one kept in train) into validation, seeded."""
+    return _move_per_user(train, lambda n: min(int(round(n * ratio)), n - 1), seed)
 
 
 def split_test_for_validation(test, seed):
     """Move a seeded half (rounded down) of each user's test items into validation; one item stays in test."""
-    rng = np.random.default_rng(seed)
-    by_user = {}
-    for u, i in test:
-        by_user.setdefault(u, []).append(i)
-    new_test, valid = [], []
-    for u in sorted(by_user, key=int):
-        items = by_user[u]
-        order = rng.permutation(len(items))
-        n_valid = len(items) // 2
-        valid += [(u, items[k]) for k in order[:n_valid]]
-        new_test += [(u, items[k]) for k in order[n_valid:]]
-    return new_test, valid
+    return _move_per_user(test, lambda n: n // 2, seed)
 
 
 def _map_ids(pairs, user_map, item_map, origin):
