@@ -31,9 +31,9 @@ import scipy.sparse as sp
 
 from recbole_darec.atomic_io import atomic_write_text
 from recbole_darec.filenames import split_config_path, text_path
-from recbole_darec.profiles.audit import audit_splits, format_report, item_names
+from recbole_darec.profiles.audit import audit_folder, format_report
 from recbole_darec.profiles.sources import describe_rows, import_texts, read_id_map, read_side_table
-from recbole_darec.profiles.texts import ProfileError, read_texts, write_texts
+from recbole_darec.profiles.texts import ProfileError, write_texts
 
 SPLITS = ("train", "valid", "test")
 
@@ -309,19 +309,14 @@ def convert_lightgcn_txt(src, name, out, valid_ratio=0.1, seed=2020, profile_ids
 
 def report_leakage(out_dir, name, splits):
     """Run the profile leakage audit on a converted split and print it, with its warning when flagged."""
-    user_path, item_path = text_path(out_dir, name, "user"), text_path(out_dir, name, "item")
-    if not os.path.isfile(user_path):
-        return
-    side = os.path.join(out_dir, f"{name}.item")
-    table = read_side_table(side, "item_id") if os.path.isfile(side) else None
-    item_texts = read_texts(item_path) if os.path.isfile(item_path) else None
     try:
-        names = item_names(item_texts, table)
+        report = audit_folder(out_dir, name, splits)
     except ProfileError as err:
         print(f"{name}: leakage audit skipped: {err}")
         return
-    print(f"{name}: how often user profiles name the items of each split (leakage audit)")
-    print(format_report(audit_splits(splits, read_texts(user_path), names)))
+    if report is not None:
+        print(f"{name}: how often user profiles name the items of each split (leakage audit)")
+        print(format_report(report))
 
 
 def main(argv=None):

@@ -65,6 +65,11 @@ def alignment_report(cf, profile, shared=None, specific=None):
     return report
 
 
+def group_columns(groups):
+    """Flat ``group<n>_<key>`` columns of :func:`user_activity_groups`' output, for CSV rows."""
+    return {f"group{number}_{k}": v for number, group in enumerate(groups, start=1) for k, v in group.items()}
+
+
 def user_activity_groups(rec_topk, users, train_counts, metric_classes, topk, n_groups=4):
     """Metrics by quartile of the users' training interactions.
 

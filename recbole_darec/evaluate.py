@@ -21,6 +21,7 @@ import torch
 
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import parse_overrides
+from recbole_darec.diagnostics import group_columns
 from recbole_darec.leaderboard import mean_std, pick_main_metric, render_markdown, summarize
 from recbole_darec.quick_start import load_data_and_model
 from recbole_darec.trainer import evaluate_by_user_activity
@@ -110,8 +111,7 @@ def main(argv=None):
             model, seed, result, groups = rescore(path, overrides, groups=True)
             row = dict(model=model, seed=seed, file=path, **{f"test_{k}": v for k, v in result.items()})
             if args.groups:
-                for number, group in enumerate(groups, start=1):
-                    row.update({f"group{number}_{k}": v for k, v in group.items()})
+                row.update(group_columns(groups))
             rows.append(row)
             print(f"{model} seed {seed}: " + "  ".join(f"{k} {v:.4f}" for k, v in result.items()), flush=True)
     except (ConfigError, FileNotFoundError) as err:

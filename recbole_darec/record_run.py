@@ -11,6 +11,7 @@ import sys
 from recbole_darec.atomic_io import atomic_write_text
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import parse_overrides
+from recbole_darec.diagnostics import group_columns
 
 
 def run_one_and_record(model, dataset, seed, result_file, config_files=None, overrides=None):
@@ -39,8 +40,7 @@ def run_one_and_record(model, dataset, seed, result_file, config_files=None, ove
         valid_curve=json.dumps(valid_history),
         valid_metric=result["valid_metric"],
     )
-    for number, group in enumerate(result["test_groups"], start=1):  # quartiles of users' training interactions
-        row.update({f"group{number}_{k}": v for k, v in group.items()})
+    row.update(group_columns(result["test_groups"]))  # quartiles of users' training interactions
     row.update({f"diag_{k}": v for k, v in result["diagnostics"].items()})
     atomic_write_text(result_file, json.dumps(row))
 

@@ -116,7 +116,7 @@ def test_simgcl_contrastive_forms_match_a_hand_computation(model_with, monkeypat
     model, _, batch = model_with("SimGCL", cl_rows=rows, cl_negatives=negatives)
     g = torch.Generator().manual_seed(4)
     views = [(torch.randn(model.n_users, 8, generator=g), torch.randn(model.n_items, 8, generator=g)) for _ in "12"]
-    monkeypatch.setattr(model, "propagate", lambda **kwargs: views.pop(0))
+    monkeypatch.setattr(model, "forward", lambda **kwargs: views.pop(0))
     (user_1, item_1), (user_2, item_2) = views
     loss = model.contrastive_loss(batch, None)
     t = model.cl_temperature

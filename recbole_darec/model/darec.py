@@ -106,6 +106,9 @@ class AnchoredHeads(nn.Module):
         return shared, self.specific(x)
 
 
+CF_HEADS = ("linear", "mlp", "identity", "orthogonal", "split")  # DisentangledHeads' kinds, then AnchoredHeads'
+
+
 class DaRecAlignment(ProfileAlignment):
     """DaRec's heads and its four weighted terms on a sample of each batch's users and items."""
 
@@ -165,11 +168,14 @@ class DaRecAlignment(ProfileAlignment):
             return rows
         return rows[torch.randperm(len(rows), generator=generator)[:size].to(rows.device)]
 
+    def _node_sample(self, rows, salt):
+        """At most ``darec_cluster_sample`` of a side's real nodes (row 0 is RecBole's [PAD]), drawn per step."""
+        return self._sample(torch.arange(1, len(rows)), self.cluster_sample, self._generator(salt)).to(rows.device)
+
     @torch.no_grad()
     def _refit_centers(self, side, cf_all, llm_all):
         """Refit one side's centers (0: users, 1: items) on a bounded node sample of its shared parts."""
-        nodes = self._sample(torch.arange(1, len(cf_all)), self.cluster_sample, self._generator(11 + side))
-        nodes = nodes.to(cf_all.device)  # row 0 is RecBole's [PAD]
+        nodes = self._node_sample(cf_all, 11 + side)
         cf_unit = F.normalize(self.cf_heads(cf_all[nodes])[0], dim=1)
         llm_unit = F.normalize(self.llm_heads(llm_all[nodes])[0], dim=1)
         self.centers.refit(side, cf_unit, llm_unit, np.random.default_rng(self.seed + int(self.step)))
@@ -181,8 +187,7 @@ class DaRecAlignment(ProfileAlignment):
         close the CF embeddings that score come to the profile vectors (CKA, 20-nearest-neighbour overlap)."""
         figures = {}
         for side, cf_all, llm_all in (("users", user_all, user_profile), ("items", item_all, item_profile)):
-            nodes = self._sample(torch.arange(1, len(cf_all)), self.cluster_sample, self._generator(17))
-            nodes = nodes.to(cf_all.device)
+            nodes = self._node_sample(cf_all, 17)
             cf, llm = cf_all[nodes], llm_all[nodes]
             (cf_sh, cf_sp), (llm_sh, llm_sp) = self.cf_heads(cf), self.llm_heads(llm)
             report = alignment_report(cf, llm, shared=(cf_sh, llm_sh), specific=(cf_sp, llm_sp))
@@ -236,9 +241,6 @@ class DaRecAlignment(ProfileAlignment):
             return cka_alignment(units[0], target).sum()
         target_gram = target @ target.transpose(-1, -2) if self.global_target == "profile" else grams[1]
         return similarity_structure(grams[0], target_gram, self.global_loss, self.global_temperature).sum()
-
-
-CF_HEADS = ("linear", "mlp", "identity", "orthogonal", "split")
 
 
 class DaRec(ProfileAligned):

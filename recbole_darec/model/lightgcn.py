@@ -33,7 +33,7 @@ class LightGCN(AlignmentHooks, RecBoleLightGCN):
             return self.norm_adj_matrix
         return drop_edges(self.norm_adj_matrix, self.edge_keep_rate)
 
-    def propagate(self, ego=None, adj=None, perturb=None):
+    def forward(self, ego=None, adj=None, perturb=None):
         """``(user_all, item_all)``: ``ego`` (default: the embedding tables) propagated over ``adj``
         (default: this step's training graph), ``perturb`` applied to each layer's output."""
         adj = self.training_graph() if adj is None else adj
@@ -47,9 +47,6 @@ class LightGCN(AlignmentHooks, RecBoleLightGCN):
         stacked = torch.stack(layers, dim=1)
         final = stacked.sum(dim=1) if self.layer_combination == "sum" else stacked.mean(dim=1)
         return torch.split(final, [self.n_users, self.n_items])
-
-    def forward(self, ego=None, adj=None):
-        return self.propagate(ego, adj)
 
     def bpr_and_l2(self, interaction, user_all, item_all):
         """BPR on the main view plus ``reg_weight`` times the L2 term of ``l2_scope`` (RecBole's LightGCN loss)."""

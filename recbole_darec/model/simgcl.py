@@ -46,8 +46,8 @@ class SimGCL(LightGCN):
         users, items = interaction[self.USER_ID], interaction[self.ITEM_ID]
         if self.cl_rows == "unique":
             users, items = torch.unique(users), torch.unique(items)
-        user_1, item_1 = self.propagate(adj=adj, perturb=self.perturb)
-        user_2, item_2 = self.propagate(adj=adj, perturb=self.perturb)
+        user_1, item_1 = self.forward(adj=adj, perturb=self.perturb)
+        user_2, item_2 = self.forward(adj=adj, perturb=self.perturb)
         if self.cl_negatives == "all":
             return info_nce(user_1[users], user_2, self.cl_temperature, positives=users) + info_nce(
                 item_1[items], item_2, self.cl_temperature, positives=items

@@ -72,18 +72,15 @@ def training_pairs(config):
 
 def audit_profiles(config, names_file=None):
     """The leakage audit (:mod:`.audit`) of ``config``'s dataset: its user profile texts against its splits."""
-    from recbole_darec.profiles.audit import audit_splits, item_names
+    from recbole_darec.profiles.audit import audit_folder
 
-    user_path = text_path(config["data_path"], config["dataset"], "user")
-    if not os.path.isfile(user_path):
+    folder, dataset = config["data_path"], config["dataset"]
+    if not os.path.isfile(text_path(folder, dataset, "user")):
         raise ProfileError(
-            f"no user profile texts at {user_path}: import or build them first "
-            f"(python -m recbole_darec.profiles --dataset={config['dataset']})."
+            f"no user profile texts at {text_path(folder, dataset, 'user')}: import or build them first "
+            f"(python -m recbole_darec.profiles --dataset={dataset})."
         )
-    item_path = text_path(config["data_path"], config["dataset"], "item")
-    item_texts = read_texts(item_path) if os.path.isfile(item_path) else None
-    names = item_names(item_texts, _side_table(config, "item"), names_file)
-    return audit_splits(split_pairs(config), read_texts(user_path), names)
+    return audit_folder(folder, dataset, split_pairs(config), config["ITEM_ID_FIELD"], names_file)
 
 
 def _side_table(config, kind):

@@ -17,7 +17,9 @@ Runs on texts alone: no encoder is loaded.
 import os
 import re
 
-from recbole_darec.profiles.texts import ProfileError
+from recbole_darec.filenames import text_path
+from recbole_darec.profiles.sources import read_side_table
+from recbole_darec.profiles.texts import ProfileError, read_texts
 
 SPLITS = ("train", "valid", "test")
 _NAME_END = re.compile(r"\s(?:is|are|was|were)\s|,\s")
@@ -120,3 +122,15 @@ def item_names(item_texts=None, item_table=None, names_file=None):
             "with a name; pass --item_names=<file of item_id<TAB>name lines>."
         )
     return names
+
+
+def audit_folder(folder, dataset, splits, item_id_field="item_id", names_file=None):
+    """The audit of the user profile texts kept beside ``dataset``'s files in ``folder`` against ``splits``
+    (item names by :func:`item_names` from the item texts and the ``.item`` file there); None without user texts."""
+    user_path = text_path(folder, dataset, "user")
+    if not os.path.isfile(user_path):
+        return None
+    item_path, side = text_path(folder, dataset, "item"), os.path.join(folder, f"{dataset}.item")
+    item_texts = read_texts(item_path) if os.path.isfile(item_path) else None
+    table = read_side_table(side, item_id_field) if os.path.isfile(side) else None
+    return audit_splits(splits, read_texts(user_path), item_names(item_texts, table, names_file))
