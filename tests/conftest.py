@@ -107,6 +107,26 @@ def write_random_embeddings():
     return write_random_embeddings
 
 
+@pytest.fixture(scope="session")
+def toy_profiled(tmp_path_factory, write_random_embeddings):
+    """A data_path holding ``toy``: 120 users x 90 items, 10-20 random items each, random 16-d profile vectors.
+
+    Small enough that every model trains and evaluates in about a second."""
+    data = tmp_path_factory.mktemp("toy") / "dataset"
+    folder = data / "toy"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    rows = [
+        f"{user}\t{item}"
+        for user in range(1, 121)
+        for item in rng.choice(np.arange(1, 91), size=rng.integers(10, 21), replace=False)
+    ]
+    (folder / "toy.inter").write_text("user_id:token\titem_id:token\n" + "\n".join(rows) + "\n")
+    write_random_embeddings(str(folder), "toy", "user", range(1, 121))
+    write_random_embeddings(str(folder), "toy", "item", range(1, 91), seed=1)
+    return data
+
+
 @pytest.fixture(scope="module")
 def trained_lightgcn(tmp_path_factory):
     """One two-epoch LightGCN run on ml-100k, shared by the checkpoint and re-scoring tests of a module."""

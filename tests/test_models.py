@@ -1,14 +1,16 @@
 """The plug-in contract inside real models, and every model end to end."""
 
 import math
+import shutil
 
 import numpy as np
 import pytest
 import torch
 
 from recbole_darec.config import ConfigError
+from recbole_darec.profiles import split_pairs
 from recbole_darec.quick_start import load_data_and_model, run_recbole_darec
-from recbole_darec.utils import get_trainer, our_model_names
+from recbole_darec.utils import get_model, get_trainer, our_model_names
 
 NEW_MODELS = our_model_names()  # every model of the package
 
@@ -99,40 +101,43 @@ def test_out_of_range_model_settings_are_clear_errors(tmp_path, ml100k_profiles,
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backbone", ["LightGCN", "SimGCL"])
-def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, ml100k_profiles, backbone, base_config, copy_dataset):
-    copy_dataset(ml100k_profiles, tmp_path / "dataset")
-    common = base_config(tmp_path, epochs=2)
-    plain = run_recbole_darec(backbone, "ml-100k", config_dict=common)
+def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, toy_profiled, backbone, base_config):
+    shutil.copytree(toy_profiled, tmp_path / "dataset")
+    common = base_config(tmp_path, epochs=2, train_batch_size=256)
+    plain = run_recbole_darec(backbone, "toy", config_dict=common)
     zeros = {f"darec_{k}_weight": 0 for k in ("or", "uni", "glo", "loc")}
-    darec = run_recbole_darec(f"DaRec{backbone}", "ml-100k", config_dict=dict(common, **zeros))
+    darec = run_recbole_darec(f"DaRec{backbone}", "toy", config_dict=dict(common, **zeros))
     assert darec["train_loss"] == plain["train_loss"]
     assert dict(darec["test_result"]) == dict(plain["test_result"])
-
-
-ML100K_TRAIN = 80808  # interactions in ml-100k's training split under the package defaults
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("model", NEW_MODELS)
 def test_every_model_trains_and_its_checkpoint_scores_identically(
-    tmp_path, ml100k_profiles, model, base_config, copy_dataset
+    tmp_path, toy_profiled, model, base_config, config_for, monkeypatch
 ):
     """One epoch whose last batch has a single row (a batch of n - 1, then 1): every batch returns the same
-    tuple of terms, so RecBole's trainer can add them up; then the checkpoint reloads to the same metrics."""
-    copy_dataset(ml100k_profiles, tmp_path / "dataset")
-    config = base_config(tmp_path, train_batch_size=ML100K_TRAIN - 1)
-    result = run_recbole_darec(model, "ml-100k", config_dict=config)
+    tuple of terms (RecBole's trainer zips them, so a shorter tuple would be cut silently), then the
+    checkpoint reloads to the same metrics."""
+    shutil.copytree(toy_profiled, tmp_path / "dataset")
+    n_train = len(split_pairs(config_for(tmp_path, dataset="toy", model=model))["train"])
+    model_class, batches = get_model(model), []
+    calculate_loss = model_class.calculate_loss
+
+    def recorded(self, interaction):
+        losses = calculate_loss(self, interaction)
+        batches.append((len(interaction), len(losses) if isinstance(losses, tuple) else None))
+        return losses
+
+    monkeypatch.setattr(model_class, "calculate_loss", recorded)
+    result = run_recbole_darec(model, "toy", config_dict=base_config(tmp_path, train_batch_size=n_train - 1))
+    assert [size for size, _ in batches] == [n_train - 1, 1]
+    assert batches[0][1] is not None and batches[1][1] == batches[0][1]
     assert all(math.isfinite(v) for v in np.ravel(list(result["train_loss"].values())))
     assert result["test_result"]["recall@20"] > 0
     config, reloaded, _, _, _, test_data = load_data_and_model(result["model_file"])
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, reloaded)
     assert dict(trainer.evaluate(test_data, load_best_model=False)) == dict(result["test_result"])
-
-
-def test_the_one_row_batch_fixture_matches_the_split(tmp_path, config_for):
-    from recbole_darec.profiles import split_pairs
-
-    assert len(split_pairs(config_for(tmp_path))["train"]) == ML100K_TRAIN
 
 
 @pytest.mark.parametrize("matching", ["joint", "hungarian"])
@@ -154,10 +159,11 @@ def test_kmeans_refits_start_from_the_previous_centers(tmp_path, ml100k_profiles
 
 
 @pytest.mark.slow
-def test_same_seed_gives_identical_metrics(tmp_path, ml100k_profiles, base_config, copy_dataset):
-    copy_dataset(ml100k_profiles, tmp_path / "dataset")
-    first = run_recbole_darec("DaRecLightGCN", "ml-100k", config_dict=base_config(tmp_path, epochs=2))
-    second = run_recbole_darec("DaRecLightGCN", "ml-100k", config_dict=base_config(tmp_path, epochs=2))
+def test_same_seed_gives_identical_metrics(tmp_path, toy_profiled, base_config):
+    shutil.copytree(toy_profiled, tmp_path / "dataset")
+    config = base_config(tmp_path, epochs=2, train_batch_size=256)
+    first = run_recbole_darec("DaRecLightGCN", "toy", config_dict=config)
+    second = run_recbole_darec("DaRecLightGCN", "toy", config_dict=config)
     assert first["train_loss"] == second["train_loss"]
     assert dict(first["test_result"]) == dict(second["test_result"])
 
