@@ -149,7 +149,11 @@ def main(argv=None):
     )
     valid_metrics = [r["valid_metric"] for r in wanted if r.get("valid_metric")]
     default_metric = valid_metrics[0] if valid_metrics else "recall@20"
-    main_metric = pick_main_metric(args.main_metric or default_metric, test_metrics)
+    try:
+        main_metric = pick_main_metric(args.main_metric or default_metric, test_metrics)
+    except ValueError as error:
+        print(f"error: {error}. The runs are kept in {csv_path}: rerun with another --main_metric.", file=sys.stderr)
+        return 2
     summary = summarize(wanted, models, test_metrics)
     title = f"{', '.join(models)} on {args.dataset}, seeds {','.join(map(str, seeds_from(args.seeds)))}"
     command = "python -m recbole_darec.compare " + " ".join(argv if argv is not None else sys.argv[1:])

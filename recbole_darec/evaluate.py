@@ -129,7 +129,11 @@ def main(argv=None):
         models.insert(0, args.baseline)
     metrics = [k for k in rows[0] if k.startswith("test_")]
     summary = summarize([dict(r, status="ok") for r in rows], models, metrics)
-    main_metric = pick_main_metric(args.main_metric, metrics)
+    try:
+        main_metric = pick_main_metric(args.main_metric, metrics)
+    except ValueError as error:
+        print(f"error: {error}.", file=sys.stderr)
+        return 2
     print(render_markdown(summary, metrics, main_metric, "Test, re-scored"))
     if args.groups:
         print(render_groups(rows, models, main_metric[len("test_") :]))

@@ -35,9 +35,14 @@ def paired_test(model_by_seed, baseline_by_seed):
 
 
 def pick_main_metric(name, test_metrics):
-    """``test_<name>`` (lower-cased) when it was measured, else the last test metric."""
-    wanted = "test_" + name.lower()
-    return wanted if wanted in test_metrics or not test_metrics else test_metrics[-1]
+    """``test_<name>`` (``name`` lower-cased, with or without its ``test_`` prefix). A metric that was not
+    measured is a :class:`ValueError` naming the measured ones (no silent fallback to another metric)."""
+    name = name.lower()
+    wanted = name if name.startswith("test_") else "test_" + name
+    if test_metrics and wanted not in test_metrics:
+        measured = ", ".join(m[len("test_") :] for m in test_metrics)
+        raise ValueError(f"main metric '{name}' was not measured; choose one of: {measured}")
+    return wanted
 
 
 def summarize(rows, models, metrics):

@@ -5,7 +5,14 @@ import math
 import pytest
 from scipy import stats
 
-from recbole_darec.leaderboard import mean_std, paired_test, relative_gain, render_markdown, summarize
+from recbole_darec.leaderboard import (
+    mean_std,
+    paired_test,
+    pick_main_metric,
+    relative_gain,
+    render_markdown,
+    summarize,
+)
 
 
 def test_mean_std_gain_and_paired_test_on_known_numbers():
@@ -45,3 +52,11 @@ def test_lower_is_better_metrics_are_bolded_at_their_minimum():
     text = render_markdown(summary, ["test_giniindex@10", "test_recall@10"], "test_recall@10", "t")
     assert "| A | 1 | 0.3000 ± 0.0000 | 0.1000 ± 0.0000 |" in text
     assert "| B | 1 | **0.2000 ± 0.0000** | **0.1200 ± 0.0000** |" in text
+
+
+def test_main_metric_is_named_with_or_without_its_prefix_and_an_unmeasured_one_is_refused():
+    measured = ["test_ndcg@20", "test_recall@20"]
+    assert pick_main_metric("NDCG@20", measured) == "test_ndcg@20"
+    assert pick_main_metric("test_ndcg@20", measured) == "test_ndcg@20"
+    with pytest.raises(ValueError, match="'mrr@10' was not measured; choose one of: ndcg@20, recall@20"):
+        pick_main_metric("MRR@10", measured)
