@@ -9,6 +9,9 @@ not touch, so re-scoring answers "what would the test metrics of the same models
 this masking or these cut-offs" without retraining. Prints one line per checkpoint and
 compare's leaderboard table (mean ± sample std per model, gain over ``--baseline`` with a
 paired t-test over seeds on ``--main_metric``); ``--out=file.csv`` also writes the rows.
+``--groups=user_activity`` adds metrics by quartile of the users' training interactions;
+``--alignment`` adds how close each model's scoring embeddings are to the profile vectors
+(linear CKA and 20-nearest-neighbour overlap per side), for aligned models and plain backbones.
 """
 
 import argparse
@@ -16,13 +19,15 @@ import csv
 import glob
 import os
 import sys
+from collections import namedtuple
 
 import torch
 
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import parse_overrides
-from recbole_darec.diagnostics import group_columns
+from recbole_darec.diagnostics import alignment_report, group_columns
 from recbole_darec.leaderboard import mean_std, pick_main_metric, render_markdown, summarize
+from recbole_darec.profiles import ProfileError, profile_vectors
 from recbole_darec.quick_start import load_data_and_model
 from recbole_darec.trainer import evaluate_by_user_activity
 from recbole_darec.utils import get_trainer, set_threads
@@ -45,23 +50,41 @@ def checkpoint_files(paths):
     return sorted(files)
 
 
-def rescore(model_file, overrides, groups=False):
-    """Test metrics of one checkpoint with ``overrides`` (evaluation keys only) applied to its config;
-    with ``groups``, also ``(metrics by quartile of the users' training interactions)`` as a fourth value."""
+Rescored = namedtuple("Rescored", "model seed result groups alignment")
+
+
+def rescore(model_file, overrides, alignment=False):
+    """A :class:`Rescored` checkpoint: its test metrics with ``overrides`` (evaluation keys only) applied to its
+    config, the metrics by quartile of the users' training interactions and, with ``alignment``, how close
+    the embeddings it ranks with are to the profile vectors (:func:`scoring_alignment`; else ``{}``)."""
     unknown = sorted(set(overrides) - EVALUATION_KEYS)
     if unknown:
         raise ConfigError(
             f"--{unknown[0]} would change training or data, not evaluation; re-scoring accepts "
             f"only {', '.join(sorted(EVALUATION_KEYS))}."
         )
-    config, model, _, train_data, _, test_data = load_data_and_model(model_file, overrides)
+    config, model, dataset, train_data, _, test_data = load_data_and_model(model_file, overrides)
     set_threads(config)
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
     with torch.no_grad():
         result, by_group = evaluate_by_user_activity(trainer, test_data, train_data._dataset, load_best_model=False)
-    if groups:
-        return config["model"], config["seed"], dict(result), by_group
-    return config["model"], config["seed"], dict(result)
+        figures = scoring_alignment(model, dataset) if alignment else {}
+    return Rescored(config["model"], config["seed"], dict(result), by_group, figures)
+
+
+def scoring_alignment(model, dataset):
+    """Linear CKA and 20-nearest-neighbour overlap between the embeddings a model ranks with (after a full-sort
+    evaluation, its cached ``restore_user_e`` / ``restore_item_e``) and the profile vectors, per side, over
+    every user and item: whether an alignment reached the embeddings that score, for aligned models and
+    plain backbones alike (issue 14's measurement)."""
+    figures = {}
+    for kind in ("user", "item"):
+        cf = getattr(model, f"restore_{kind}_e", None)
+        if cf is None:
+            raise ConfigError(f"{type(model).__name__} keeps no scoring embeddings (restore_{kind}_e) to compare.")
+        report = alignment_report(cf[1:].float().cpu(), profile_vectors(dataset, kind)[1:])
+        figures.update({f"align_{kind}_{key}": value for key, value in report.items()})
+    return figures
 
 
 def render_groups(rows, models, metric):
@@ -88,6 +111,21 @@ def render_groups(rows, models, metric):
     return "\n".join(lines) + "\n"
 
 
+def render_alignment(rows, models):
+    """Markdown: :func:`scoring_alignment`'s figures per model (mean ± std over seeds)."""
+    keys = [k for k in rows[0] if k.startswith("align_")]
+    lines = [
+        "## Scoring embeddings against the profile vectors (all users / items)",
+        "",
+        "| model | " + " | ".join(k[len("align_") :] for k in keys) + " |",
+        "|---|" + "---|" * len(keys),
+    ]
+    for model in models:
+        cells = [mean_std([float(r[k]) for r in rows if r["model"] == model]) for k in keys]
+        lines.append(f"| {model} | " + " | ".join(f"{mean:.3f} ± {std:.3f}" for mean, std in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", help="best-model files or folders holding them")
@@ -100,6 +138,11 @@ def main(argv=None):
         default=None,
         help="also report metrics by quartile of the users' training interactions",
     )
+    parser.add_argument(
+        "--alignment",
+        action="store_true",
+        help="also report how close each model's scoring embeddings are to the profile vectors (CKA, 20-NN overlap)",
+    )
     args, unknown = parser.parse_known_args(argv)
     try:
         overrides = parse_overrides(unknown)
@@ -108,13 +151,23 @@ def main(argv=None):
     try:
         rows = []
         for path in checkpoint_files(args.paths):
-            model, seed, result, groups = rescore(path, overrides, groups=True)
-            row = dict(model=model, seed=seed, file=path, **{f"test_{k}": v for k, v in result.items()})
+            rescored = rescore(path, overrides, alignment=args.alignment)
+            row = dict(
+                model=rescored.model,
+                seed=rescored.seed,
+                file=path,
+                **{f"test_{k}": v for k, v in rescored.result.items()},
+                **rescored.alignment,
+            )
             if args.groups:
-                row.update(group_columns(groups))
+                row.update(group_columns(rescored.groups))
             rows.append(row)
-            print(f"{model} seed {seed}: " + "  ".join(f"{k} {v:.4f}" for k, v in result.items()), flush=True)
-    except (ConfigError, FileNotFoundError) as err:
+            figures = {**rescored.result, **rescored.alignment}
+            print(
+                f"{rescored.model} seed {rescored.seed}: " + "  ".join(f"{k} {v:.4f}" for k, v in figures.items()),
+                flush=True,
+            )
+    except (ConfigError, FileNotFoundError, ProfileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     models = list(dict.fromkeys(r["model"] for r in rows))
@@ -137,6 +190,8 @@ def main(argv=None):
     print(render_markdown(summary, metrics, main_metric, "Test, re-scored"))
     if args.groups:
         print(render_groups(rows, models, main_metric[len("test_") :]))
+    if args.alignment:
+        print(render_alignment(rows, models))
     if args.out:
         with open(args.out, "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+import torch
 
 from recbole_darec.checks import ConfigError
 
@@ -11,9 +12,10 @@ def test_rescoring_a_checkpoint_under_another_test_masking(trained_lightgcn, tmp
     from recbole_darec.evaluate import main, rescore
 
     model_file = trained_lightgcn["model_file"]
-    assert rescore(model_file, {}) == ("LightGCN", 2020, dict(trained_lightgcn["test_result"]))
+    rescored = rescore(model_file, {})
+    assert rescored[:3] == ("LightGCN", 2020, dict(trained_lightgcn["test_result"])) and rescored.alignment == {}
     # RecBole's default masks train + valid items; masking train only lets validation items take ranks
-    _, _, train_only = rescore(model_file, {"test_history": "train"})
+    train_only = rescore(model_file, {"test_history": "train"}).result
     assert train_only["recall@20"] < trained_lightgcn["test_result"]["recall@20"]
     with pytest.raises(ConfigError, match="--learning_rate would change training"):
         rescore(model_file, {"learning_rate": 0.1})
@@ -47,3 +49,39 @@ def test_metrics_by_user_activity_add_up_to_the_overall_metrics(trained_lightgcn
     printed = capsys.readouterr().out
     assert "by quartile of users' training interactions" in printed and "| Q4 (" in printed
     assert "group4_recall@20" in out.read_text().splitlines()[0]
+
+
+def test_profile_vectors_follow_the_datasets_internal_ids(tmp_path, toy_profiled, config_for):
+    """The vectors evaluate --alignment reads for any model are the rows an aligned model trains with."""
+    import shutil
+
+    from recbole_darec.data import create_dataset
+    from recbole_darec.profiles import profile_vectors
+
+    shutil.copytree(toy_profiled, tmp_path / "dataset")
+    dataset = create_dataset(config_for(tmp_path, dataset="toy", model="DaRecLightGCN"))
+    for kind in ("user", "item"):
+        vectors = profile_vectors(dataset, kind)
+        assert torch.allclose(vectors, dataset.profile_matrix(kind)) and not vectors[0].any()
+
+
+def test_scoring_alignment_of_any_checkpoint(tmp_path, toy_profiled, base_config, capsys):
+    import shutil
+
+    from recbole_darec.evaluate import main, rescore
+    from recbole_darec.quick_start import run_recbole_darec
+
+    shutil.copytree(toy_profiled, tmp_path / "dataset")
+    model_file = run_recbole_darec("LightGCN", "toy", config_dict=base_config(tmp_path))["model_file"]
+    figures = rescore(model_file, {}, alignment=True).alignment
+    assert sorted(figures) == [
+        f"align_{kind}_cf_profile_{key}" for kind in ("item", "user") for key in ("cka", "knn20")
+    ]
+    assert all(0 <= value <= 1 for value in figures.values())
+    out = tmp_path / "aligned.csv"
+    assert main([model_file, "--alignment", f"--out={out}"]) == 0
+    assert "Scoring embeddings against the profile vectors" in capsys.readouterr().out
+    assert "align_user_cf_profile_knn20" in out.read_text().splitlines()[0]
+    os.remove(tmp_path / "dataset" / "toy" / "toy.itememb")
+    assert main([model_file, "--alignment"]) == 2
+    assert "toy.itememb: no item profile vectors" in capsys.readouterr().err

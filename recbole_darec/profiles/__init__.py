@@ -43,6 +43,43 @@ def _meta_path(config, kind):
     return emb_path(config, kind) + ".meta.json"
 
 
+def profile_vectors(dataset, kind):
+    """Float tensor [n, d] of the ``kind`` profile vectors in ``dataset``'s internal id order (row 0, [PAD],
+    zeros), read from the vector file beside the dataset whether or not the model read it: lets any
+    model's embeddings be compared with the profiles (``python -m recbole_darec.evaluate --alignment``)."""
+    import torch
+
+    from recbole_darec.data.atomic import read_header, validate_atomic_file
+
+    path = vector_path(dataset.dataset_path, dataset.dataset_name, kind)
+    if not os.path.isfile(path):
+        raise ProfileError(
+            f"{path}: no {kind} profile vectors; make them with "
+            f"python -m recbole_darec.profiles --dataset={dataset.dataset_name}."
+        )
+    id_field, vector_field = VECTOR_FIELDS[kind]
+    validate_atomic_file(path, unique_key=(id_field,))
+    names = [name for name, _ in read_header(path)]
+    id_column, vector_column = names.index(id_field), names.index(vector_field)
+    vectors = {}
+    with open(path, encoding="utf-8") as f:
+        f.readline()
+        for line in f:
+            if line.strip():
+                columns = line.rstrip("\r\n").split("\t")
+                vectors[columns[id_column]] = np.asarray(columns[vector_column].split(), dtype=np.float32)
+    field = dataset.uid_field if kind == "user" else dataset.iid_field
+    tokens = dataset.field2id_token[field][1:]
+    missing = [t for t in tokens if t not in vectors]
+    if missing:
+        raise ProfileError(
+            f"{path}: no vector for {len(missing)} {kind}(s) of the dataset (e.g. {', '.join(missing[:5])}); "
+            "re-encode the profiles."
+        )
+    rows = np.stack([vectors[t] for t in tokens])
+    return torch.from_numpy(np.concatenate([np.zeros((1, rows.shape[1]), dtype=np.float32), rows]))
+
+
 def split_pairs(config):
     """``{split: [(raw user, raw item), ...]}`` for train, valid and test, exactly as a run with ``config`` splits."""
     from recbole_darec.data.dataset import Dataset
