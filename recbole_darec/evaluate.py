@@ -19,7 +19,7 @@ import csv
 import glob
 import os
 import sys
-from collections import namedtuple
+from collections import Counter, namedtuple
 
 import torch
 
@@ -170,6 +170,14 @@ def main(argv=None):
     except (ConfigError, FileNotFoundError, ProfileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    shared = Counter((r["model"], r["seed"]) for r in rows)
+    for (model, seed), count in shared.items():
+        if count > 1:
+            print(
+                f"note: {count} checkpoints are {model} with seed {seed} (e.g. trials of a search); the tables below "
+                "keep one per seed, so compare them by their lines above or by --out's rows.",
+                file=sys.stderr,
+            )
     models = list(dict.fromkeys(r["model"] for r in rows))
     if args.baseline:
         if args.baseline not in models:

@@ -79,8 +79,10 @@ def test_scoring_alignment_of_any_checkpoint(tmp_path, toy_profiled, base_config
     ]
     assert all(0 <= value <= 1 for value in figures.values())
     out = tmp_path / "aligned.csv"
-    assert main([model_file, "--alignment", f"--out={out}"]) == 0
-    assert "Scoring embeddings against the profile vectors" in capsys.readouterr().out
+    assert main([model_file, model_file, "--alignment", f"--out={out}"]) == 0
+    printed = capsys.readouterr()
+    assert "Scoring embeddings against the profile vectors" in printed.out
+    assert "2 checkpoints are LightGCN with seed 2020" in printed.err
     assert "align_user_cf_profile_knn20" in out.read_text().splitlines()[0]
     os.remove(tmp_path / "dataset" / "toy" / "toy.itememb")
     assert main([model_file, "--alignment"]) == 2
