@@ -48,3 +48,23 @@ def test_model_lookup_prefers_ours_then_recbole():
     assert get_model("BPR").__module__.startswith("recbole.model")
     with pytest.raises(UnknownModelError):
         get_model("NotAModel")
+
+
+def test_every_preset_key_is_a_known_setting(repo_root):
+    """A typo in a protocol, tuned or dataset preset (``darec_global_los``) would be read and silently ignored."""
+    import glob
+    import os
+
+    import yaml
+
+    from recbole_darec.config import PROPERTIES_DIR, RECBOLE_PROPERTIES_DIR
+
+    def keys(pattern):
+        return {key for path in glob.glob(pattern, recursive=True) for key in (yaml.safe_load(open(path)) or {})}
+
+    known = keys(os.path.join(RECBOLE_PROPERTIES_DIR, "**", "*.yaml"))
+    known |= keys(os.path.join(PROPERTIES_DIR, "overall.yaml")) | keys(os.path.join(PROPERTIES_DIR, "model", "*.yaml"))
+    for folder in ("protocol", "tuned", "dataset"):
+        for path in glob.glob(os.path.join(PROPERTIES_DIR, folder, "*.yaml")):
+            unknown = keys(path) - known
+            assert not unknown, f"{os.path.relpath(path, repo_root)}: unknown keys {sorted(unknown)}"
