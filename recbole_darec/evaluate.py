@@ -76,7 +76,7 @@ def scoring_alignment(model, dataset):
     """Linear CKA and 20-nearest-neighbour overlap between the embeddings a model ranks with (after a full-sort
     evaluation, its cached ``restore_user_e`` / ``restore_item_e``) and the profile vectors, per side, over
     every user and item: whether an alignment reached the embeddings that score, for aligned models and
-    plain backbones alike (issue 14's measurement)."""
+    plain backbones alike."""
     figures = {}
     for kind in ("user", "item"):
         cf = getattr(model, f"restore_{kind}_e", None)
