@@ -132,3 +132,61 @@ def test_simgcl_contrastive_forms_match_a_hand_computation(model_with, monkeypat
     if rows == "unique":
         users, items = torch.unique(users), torch.unique(items)
     assert torch.allclose(loss, expected(user_1, user_2, users) + expected(item_1, item_2, items), atol=1e-5)
+
+
+def _cross_entropy_by_hand(anchors, candidates, positives, temperature):
+    """Mean over rows of -log softmax(cosine / t)[positive], written out."""
+    a = anchors / anchors.norm(dim=1, keepdim=True)
+    c = candidates / candidates.norm(dim=1, keepdim=True)
+    logits = a @ c.T / temperature
+    return (logits.exp().sum(dim=1).log() - logits[torch.arange(len(a)), positives]).mean()
+
+
+@pytest.mark.parametrize("rows", ["unique", "rlmrec"])
+def test_rlmrec_con_row_forms_match_a_hand_computation(rows):
+    from recbole_darec.model.rlmrec import RLMRecConAlignment
+
+    config = {"rlmrec_con_weight": 0.5, "rlmrec_temperature": 0.2, "rlmrec_con_rows": rows}
+    alignment = RLMRecConAlignment(config, cf_dim=4, llm_dim=6, n_users=5, n_items=7)
+    generator = torch.Generator().manual_seed(0)
+    user_all, item_all = torch.randn(5, 4, generator=generator), torch.randn(7, 4, generator=generator)
+    user_profile, item_profile = torch.randn(5, 6, generator=generator), torch.randn(7, 6, generator=generator)
+    users, pos, neg = torch.tensor([1, 1, 3]), torch.tensor([2, 4, 2]), torch.tensor([5, 6, 4])
+    with torch.no_grad():
+        loss = alignment.loss(users, pos, neg, user_all, item_all, user_profile, item_profile)["rlmrec_con"]
+        project = alignment.projector
+        t = 0.2
+        if rows == "rlmrec":  # every row; users against all users' profiles; positive and negative items apart
+            expected = (
+                _cross_entropy_by_hand(user_all[users], project(user_profile), users, t)
+                + _cross_entropy_by_hand(item_all[pos], project(item_profile[pos]), torch.arange(3), t)
+                + _cross_entropy_by_hand(item_all[neg], project(item_profile[neg]), torch.arange(3), t)
+            )
+        else:  # distinct users against each other; distinct positive and negative items pooled
+            u, i = torch.tensor([1, 3]), torch.tensor([2, 4, 5, 6])
+            expected = _cross_entropy_by_hand(
+                user_all[u], project(user_profile[u]), torch.arange(2), t
+            ) + _cross_entropy_by_hand(item_all[i], project(item_profile[i]), torch.arange(4), t)
+    assert loss.item() == pytest.approx(0.5 * expected.item(), rel=1e-5)
+
+
+@pytest.mark.parametrize("init", ["zero", "xavier"])
+def test_rlmrec_gen_mask_token_replaces_the_masked_nodes(init):
+    from recbole_darec.model.rlmrec import RLMRecGenAlignment
+
+    config = {
+        "rlmrec_gen_weight": 0.01,
+        "rlmrec_temperature": 0.2,
+        "rlmrec_mask_ratio": 0.25,
+        "rlmrec_max_masked": 4096,
+        "rlmrec_mask_token_init": init,
+    }
+    alignment = RLMRecGenAlignment(config, cf_dim=4, llm_dim=6, n_users=6, n_items=6)
+    ego = torch.randn(12, 4)
+    masked_ego = alignment.transform_ego(ego)
+    masked = alignment._masked
+    assert len(masked) == 3 and torch.equal(masked_ego[masked], alignment.mask_token.expand(3, -1).detach())
+    kept = torch.ones(12, dtype=torch.bool)
+    kept[masked] = False
+    assert torch.equal(masked_ego[kept], ego[kept])
+    assert (alignment.mask_token.abs().sum() == 0) == (init == "zero")

@@ -13,8 +13,9 @@
   token instead of their initial embedding for the main propagation (the BPR view too, as in
   RLMRec); an MLP maps the masked nodes' outputs back to profile space, InfoNCE against their
   profile vectors among the masked nodes (at most ``rlmrec_max_masked`` of them, so the cost
-  stays bounded); times ``rlmrec_gen_weight``. ``rlmrec_mask_token_init``: ``xavier`` (default,
-  as the rest of the model is initialised) or ``zero`` (RLMRec's code).
+  stays bounded); times ``rlmrec_gen_weight``. ``rlmrec_mask_token_init``: ``zero`` (default,
+  RLMRec's code; also ahead on Last.fm validation, docs/results/rlmrec_forms_lastfm.md) or
+  ``xavier`` (initialised as the embedding tables are).
 """
 
 import torch
