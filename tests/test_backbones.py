@@ -109,10 +109,16 @@ def test_simgcl_views_share_one_graph_per_step_and_follow_the_layer_options(mode
     assert torch.allclose(torch.cat(model.forward()), sum(layers), atol=1e-6)
 
 
+def _info_nce_by_hand(anchors, candidates, positives, temperature):
+    """Mean over rows of -log softmax(cosine / t)[positive], written out."""
+    a = anchors / anchors.norm(dim=1, keepdim=True)
+    c = candidates / candidates.norm(dim=1, keepdim=True)
+    logits = a @ c.T / temperature
+    return (logits.exp().sum(dim=1).log() - logits[torch.arange(len(a)), positives]).mean()
+
+
 @pytest.mark.parametrize("rows, negatives", [("unique", "batch"), ("batch", "all")])
 def test_simgcl_contrastive_forms_match_a_hand_computation(model_with, monkeypatch, rows, negatives):
-    import torch.nn.functional as F
-
     model, _, batch = model_with("SimGCL", cl_rows=rows, cl_negatives=negatives)
     g = torch.Generator().manual_seed(4)
     views = [(torch.randn(model.n_users, 8, generator=g), torch.randn(model.n_items, 8, generator=g)) for _ in "12"]
@@ -123,23 +129,13 @@ def test_simgcl_contrastive_forms_match_a_hand_computation(model_with, monkeypat
 
     def expected(first, second, ids):
         if negatives == "all":
-            logits = F.normalize(first[ids], dim=1) @ F.normalize(second, dim=1).T / t
-            return F.cross_entropy(logits, ids)
-        logits = F.normalize(first[ids], dim=1) @ F.normalize(second[ids], dim=1).T / t
-        return F.cross_entropy(logits, torch.arange(len(ids)))
+            return _info_nce_by_hand(first[ids], second, ids, t)
+        return _info_nce_by_hand(first[ids], second[ids], torch.arange(len(ids)), t)
 
     users, items = batch["user_id"], batch["item_id"]
     if rows == "unique":
         users, items = torch.unique(users), torch.unique(items)
     assert torch.allclose(loss, expected(user_1, user_2, users) + expected(item_1, item_2, items), atol=1e-5)
-
-
-def _cross_entropy_by_hand(anchors, candidates, positives, temperature):
-    """Mean over rows of -log softmax(cosine / t)[positive], written out."""
-    a = anchors / anchors.norm(dim=1, keepdim=True)
-    c = candidates / candidates.norm(dim=1, keepdim=True)
-    logits = a @ c.T / temperature
-    return (logits.exp().sum(dim=1).log() - logits[torch.arange(len(a)), positives]).mean()
 
 
 @pytest.mark.parametrize("rows", ["unique", "rlmrec"])
@@ -158,15 +154,15 @@ def test_rlmrec_con_row_forms_match_a_hand_computation(rows):
         t = 0.2
         if rows == "rlmrec":  # every row; users against all users' profiles; positive and negative items apart
             expected = (
-                _cross_entropy_by_hand(user_all[users], project(user_profile), users, t)
-                + _cross_entropy_by_hand(item_all[pos], project(item_profile[pos]), torch.arange(3), t)
-                + _cross_entropy_by_hand(item_all[neg], project(item_profile[neg]), torch.arange(3), t)
+                _info_nce_by_hand(user_all[users], project(user_profile), users, t)
+                + _info_nce_by_hand(item_all[pos], project(item_profile[pos]), torch.arange(3), t)
+                + _info_nce_by_hand(item_all[neg], project(item_profile[neg]), torch.arange(3), t)
             )
         else:  # distinct users against each other; distinct positive and negative items pooled
             u, i = torch.tensor([1, 3]), torch.tensor([2, 4, 5, 6])
-            expected = _cross_entropy_by_hand(
-                user_all[u], project(user_profile[u]), torch.arange(2), t
-            ) + _cross_entropy_by_hand(item_all[i], project(item_profile[i]), torch.arange(4), t)
+            expected = _info_nce_by_hand(user_all[u], project(user_profile[u]), torch.arange(2), t) + _info_nce_by_hand(
+                item_all[i], project(item_profile[i]), torch.arange(4), t
+            )
     assert loss.item() == pytest.approx(0.5 * expected.item(), rel=1e-5)
 
 

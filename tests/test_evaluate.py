@@ -51,27 +51,23 @@ def test_metrics_by_user_activity_add_up_to_the_overall_metrics(trained_lightgcn
     assert "group4_recall@20" in out.read_text().splitlines()[0]
 
 
-def test_profile_vectors_follow_the_datasets_internal_ids(tmp_path, toy_profiled, config_for):
+def test_profile_vectors_follow_the_datasets_internal_ids(tmp_path, toy_profiled, config_for, copy_dataset):
     """The vectors evaluate --alignment reads for any model are the rows an aligned model trains with."""
-    import shutil
-
     from recbole_darec.data import create_dataset
     from recbole_darec.profiles import profile_vectors
 
-    shutil.copytree(toy_profiled, tmp_path / "dataset")
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
     dataset = create_dataset(config_for(tmp_path, dataset="toy", model="DaRecLightGCN"))
     for kind in ("user", "item"):
         vectors = profile_vectors(dataset, kind)
         assert torch.allclose(vectors, dataset.profile_matrix(kind)) and not vectors[0].any()
 
 
-def test_scoring_alignment_of_any_checkpoint(tmp_path, toy_profiled, base_config, capsys):
-    import shutil
-
+def test_scoring_alignment_of_any_checkpoint(tmp_path, toy_profiled, base_config, copy_dataset, capsys):
     from recbole_darec.evaluate import main, rescore
     from recbole_darec.quick_start import run_recbole_darec
 
-    shutil.copytree(toy_profiled, tmp_path / "dataset")
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
     model_file = run_recbole_darec("LightGCN", "toy", config_dict=base_config(tmp_path))["model_file"]
     figures = rescore(model_file, {}, alignment=True).alignment
     assert sorted(figures) == [

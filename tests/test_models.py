@@ -1,7 +1,6 @@
 """The plug-in contract inside real models, and every model end to end."""
 
 import math
-import shutil
 
 import numpy as np
 import pytest
@@ -101,8 +100,8 @@ def test_out_of_range_model_settings_are_clear_errors(tmp_path, ml100k_profiles,
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backbone", ["LightGCN", "SimGCL"])
-def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, toy_profiled, backbone, base_config):
-    shutil.copytree(toy_profiled, tmp_path / "dataset")
+def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, toy_profiled, backbone, base_config, copy_dataset):
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
     common = base_config(tmp_path, epochs=2, train_batch_size=256)
     plain = run_recbole_darec(backbone, "toy", config_dict=common)
     zeros = {f"darec_{k}_weight": 0 for k in ("or", "uni", "glo", "loc")}
@@ -114,12 +113,12 @@ def test_zero_weights_reproduce_the_backbone_exactly(tmp_path, toy_profiled, bac
 @pytest.mark.slow
 @pytest.mark.parametrize("model", NEW_MODELS)
 def test_every_model_trains_and_its_checkpoint_scores_identically(
-    tmp_path, toy_profiled, model, base_config, config_for, monkeypatch
+    tmp_path, toy_profiled, model, base_config, config_for, copy_dataset, monkeypatch
 ):
     """One epoch whose last batch has a single row (a batch of n - 1, then 1): every batch returns the same
     tuple of terms (RecBole's trainer zips them, so a shorter tuple would be cut silently), then the
     checkpoint reloads to the same metrics."""
-    shutil.copytree(toy_profiled, tmp_path / "dataset")
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
     n_train = len(split_pairs(config_for(tmp_path, dataset="toy", model=model))["train"])
     model_class, batches = get_model(model), []
     calculate_loss = model_class.calculate_loss
@@ -159,8 +158,8 @@ def test_kmeans_refits_start_from_the_previous_centers(tmp_path, ml100k_profiles
 
 
 @pytest.mark.slow
-def test_same_seed_gives_identical_metrics(tmp_path, toy_profiled, base_config):
-    shutil.copytree(toy_profiled, tmp_path / "dataset")
+def test_same_seed_gives_identical_metrics(tmp_path, toy_profiled, base_config, copy_dataset):
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
     config = base_config(tmp_path, epochs=2, train_batch_size=256)
     first = run_recbole_darec("DaRecLightGCN", "toy", config_dict=config)
     second = run_recbole_darec("DaRecLightGCN", "toy", config_dict=config)

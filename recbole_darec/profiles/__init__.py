@@ -112,9 +112,10 @@ def audit_profiles(config, names_file=None):
     from recbole_darec.profiles.audit import audit_folder
 
     folder, dataset = config["data_path"], config["dataset"]
-    if not os.path.isfile(text_path(folder, dataset, "user")):
+    user_path = text_path(folder, dataset, "user")
+    if not os.path.isfile(user_path):
         raise ProfileError(
-            f"no user profile texts at {text_path(folder, dataset, 'user')}: import or build them first "
+            f"no user profile texts at {user_path}: import or build them first "
             f"(python -m recbole_darec.profiles --dataset={dataset})."
         )
     return audit_folder(folder, dataset, split_pairs(config), config["ITEM_ID_FIELD"], names_file)
