@@ -125,9 +125,9 @@ def main(argv=None):
     os.makedirs(out, exist_ok=True)
     csv_path = os.path.join(out, "results.csv")
     rows = read_rows(csv_path)
-    pending = []
-    for model in models:
-        for seed in seeds_from(args.seeds):
+    pending = []  # seed by seed, so that a batch cut short still leaves complete pairs for the paired tests
+    for seed in seeds_from(args.seeds):
+        for model in models:
             if any(r["model"] == model and r["seed"] == seed and r["status"] == "ok" for r in rows):
                 print(f"{model} seed {seed}: done earlier, kept")
             else:

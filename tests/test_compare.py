@@ -60,3 +60,17 @@ def test_seed_lists_and_counts():
     assert seeds_from("3") == [2020, 2021, 2022]
     assert seeds_from("7,9") == [7, 9]
     assert seeds_from("2022,") == [2022]
+
+
+def test_runs_go_seed_by_seed_so_a_batch_cut_short_leaves_complete_pairs(tmp_path, monkeypatch):
+    import recbole_darec.compare as compare
+
+    started = []
+
+    def fake_run(model, dataset, seed, config_files, overrides, out):
+        started.append((model, seed))
+        return {"model": model, "seed": seed, "status": "ok", "error": "", "test_recall@20": 0.1, "valid_curve": ""}
+
+    monkeypatch.setattr(compare, "run_one", fake_run)
+    assert compare.main(["--models=A,B", "--seeds=2", f"--out={tmp_path}", "--jobs=1"]) == 0
+    assert started == [("A", 2020), ("B", 2020), ("A", 2021), ("B", 2021)]
