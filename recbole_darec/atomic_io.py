@@ -1,5 +1,7 @@
 """Atomic file writes: a reader sees the old file or the whole new one, never half of it."""
 
+import csv
+import io
 import os
 import tempfile
 
@@ -24,3 +26,12 @@ def atomic_write_bytes(path, write):
 def atomic_write_text(path, text):
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     atomic_write_bytes(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def atomic_write_csv(path, rows, columns):
+    """Write dict ``rows`` as CSV with ``columns`` (a missing key is an empty cell) atomically."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, buffer.getvalue())

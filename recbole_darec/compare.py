@@ -14,7 +14,6 @@ Rerunning with the same ``--out`` skips (model, seed) pairs that already finishe
 
 import argparse
 import csv
-import io
 import json
 import os
 import subprocess
@@ -22,7 +21,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from recbole_darec.atomic_io import atomic_write_text
+from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import override_args, parse_overrides
 from recbole_darec.leaderboard import pick_main_metric, plot, render_markdown, summarize
@@ -60,12 +59,7 @@ def read_rows(path):
 
 
 def write_rows(path, rows):
-    columns = FIXED + sorted({k for r in rows for k in r} - set(FIXED))
-    buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write_text(path, buffer.getvalue())
+    atomic_write_csv(path, rows, FIXED + sorted({k for r in rows for k in r} - set(FIXED)))
 
 
 def run_one(model, dataset, seed, config_files, overrides, out):

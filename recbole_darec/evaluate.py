@@ -15,7 +15,6 @@ paired t-test over seeds on ``--main_metric``); ``--out=file.csv`` also writes t
 """
 
 import argparse
-import csv
 import glob
 import os
 import sys
@@ -23,6 +22,7 @@ from collections import Counter, namedtuple
 
 import torch
 
+from recbole_darec.atomic_io import atomic_write_csv
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import parse_overrides
 from recbole_darec.diagnostics import alignment_report, group_columns
@@ -201,10 +201,7 @@ def main(argv=None):
     if args.alignment:
         print(render_alignment(rows, models))
     if args.out:
-        with open(args.out, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
-            writer.writeheader()
-            writer.writerows(rows)
+        atomic_write_csv(args.out, rows, list(dict.fromkeys(k for r in rows for k in r)))
     return 0
 
 

@@ -13,15 +13,27 @@ Other ``--key=value`` settings hold for every trial; a key that is also searched
 import argparse
 import logging
 import sys
+import time
 from functools import partial
 
 
 def objective_function(config_dict=None, config_file_list=None, saved=True, model=None, dataset=None, fixed=None):
-    """One trial: ``fixed`` settings, then the trial's searched ``config_dict``."""
+    """One trial: ``fixed`` settings, then the trial's searched ``config_dict``.
+
+    Trials run quietly (RecBole's logger at ERROR), so each prints one progress line to stderr.
+    """
     from recbole_darec.quick_start import run_recbole_darec
 
-    config_dict = dict(fixed or {}, **(config_dict or {}), state="ERROR", show_progress=False)
-    result = run_recbole_darec(model, dataset, config_file_list, config_dict, saved=saved)
+    searched = dict(config_dict or {})
+    start = time.perf_counter()
+    result = run_recbole_darec(
+        model, dataset, config_file_list, dict(fixed or {}, **searched, state="ERROR", show_progress=False), saved=saved
+    )
+    print(
+        f"trial {searched}: best valid {result['best_valid_score']:.4f} ({time.perf_counter() - start:.0f} s)",
+        file=sys.stderr,
+        flush=True,
+    )
     return {
         "model": model,
         **{k: result[k] for k in ("best_valid_score", "valid_score_bigger", "best_valid_result", "test_result")},
@@ -41,6 +53,7 @@ def main(argv=None):
     from recbole.trainer import HyperTuning
 
     import recbole_darec  # noqa: F401  (compat layer)
+    from recbole_darec.atomic_io import atomic_write_text
     from recbole_darec.checks import ConfigError
     from recbole_darec.cli import parse_overrides
 
@@ -80,8 +93,7 @@ def main(argv=None):
         lines.append(f"| {params} | {dict(result['best_valid_result'])} | {dict(result['test_result'])} |")
     text = "\n".join(lines) + "\n"
     if args.output_file:
-        with open(args.output_file, "w") as f:
-            f.write(text)
+        atomic_write_text(args.output_file, text)
     print(text)
     return 0
 

@@ -43,7 +43,7 @@ def test_a_searched_key_on_the_command_line_is_an_error(tmp_path, capsys):
     assert code == 2 and "--darec_glo_weight is searched in" in capsys.readouterr().err
 
 
-def test_fixed_settings_reach_every_trial_under_the_searched_ones(monkeypatch):
+def test_fixed_settings_reach_every_trial_under_the_searched_ones(monkeypatch, capsys):
     import recbole_darec.quick_start as quick_start
     from recbole_darec.hyper import objective_function
 
@@ -62,3 +62,5 @@ def test_fixed_settings_reach_every_trial_under_the_searched_ones(monkeypatch):
         fixed={"epochs": 2, "learning_rate": 0.005},
     )
     assert seen["darec_glo_weight"] == 0.01 and seen["epochs"] == 2 and "params_file" not in seen
+    # a quiet trial still shows its progress: its searched settings and validation score
+    assert "trial {'darec_glo_weight': 0.01}: best valid 0.1000" in capsys.readouterr().err
