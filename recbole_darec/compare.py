@@ -13,9 +13,9 @@ Rerunning with the same ``--out`` skips (model, seed) pairs that already finishe
 """
 
 import argparse
-import csv
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -24,7 +24,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import override_args, parse_overrides
-from recbole_darec.leaderboard import pick_main_metric, plot, render_markdown, summarize
+from recbole_darec.leaderboard import (
+    ordered_test_metrics,
+    pick_main_metric,
+    plot,
+    read_rows,
+    render_markdown,
+    summarize,
+)
 
 FIXED = [
     "model",
@@ -46,16 +53,6 @@ def seeds_from(text):
     if "," in text:
         return [int(s) for s in text.split(",") if s.strip()]
     return [2020 + i for i in range(int(text))]
-
-
-def read_rows(path):
-    if not os.path.isfile(path):
-        return []
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    for row in rows:
-        row["seed"] = int(row["seed"])
-    return rows
 
 
 def write_rows(path, rows):
@@ -137,10 +134,7 @@ def main(argv=None):
             write_rows(csv_path, rows)
             print(f"{row['model']} seed {row['seed']}: {row['status']} {row.get('error', '')}".rstrip(), flush=True)
     wanted = [r for r in rows if r["model"] in models and r["seed"] in seeds_from(args.seeds)]
-    test_metrics = sorted(
-        {k for r in wanted for k in r if k.startswith("test_")},
-        key=lambda k: (k.split("@")[0], int(k.split("@")[1]) if "@" in k else 0),
-    )
+    test_metrics = ordered_test_metrics(wanted)
     valid_metrics = [r["valid_metric"] for r in wanted if r.get("valid_metric")]
     default_metric = valid_metrics[0] if valid_metrics else "recall@20"
     try:
@@ -150,7 +144,7 @@ def main(argv=None):
         return 2
     summary = summarize(wanted, models, test_metrics)
     title = f"{', '.join(models)} on {args.dataset}, seeds {','.join(map(str, seeds_from(args.seeds)))}"
-    command = "python -m recbole_darec.compare " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m recbole_darec.compare " + shlex.join(argv if argv is not None else sys.argv[1:])
     atomic_write_text(
         os.path.join(out, "results.md"),
         render_markdown(summary, test_metrics, main_metric, title) + f"\nCommand: `{command}`\n",

@@ -1,14 +1,51 @@
-"""Leaderboard maths and rendering for multi-seed comparisons.
+"""Leaderboard maths and rendering for multi-seed comparisons, and a command that merges results files.
 
 Per model and metric: mean and sample standard deviation over seeds, relative gain of
 the mean over the baseline (first) model, and a paired t-test (scipy's ``ttest_rel``)
 over the seeds both models finished, pairing runs by seed.
+
+Runs made by separate ``compare`` batches (another setting, another backbone folder) are
+compared, paired by seed, with::
+
+    python -m recbole_darec.leaderboard results/clean-lastfm \
+        "results/clean-lastfm-darec-cka:DaRecLightGCN=DaRec (cka)" \
+        --models="LightGCN,DaRec (cka)" [--main_metric=ndcg@20] [--out=table.md]
+
+Each source is a ``compare`` output folder or its ``results.csv``, optionally followed by
+``:OLD=NEW[,OLD=NEW]`` to rename its models, so that the same model from two folders can
+stand side by side. ``--models`` picks and orders the rows; the first is the baseline.
 """
 
+import argparse
+import csv
 import math
+import os
+import shlex
+import sys
 
 import numpy as np
 from scipy import stats
+
+from recbole_darec.atomic_io import atomic_write_text
+
+
+def read_rows(path):
+    """The rows of a ``compare`` ``results.csv`` (seeds as int); none if the file does not exist yet."""
+    if not os.path.isfile(path):
+        return []
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["seed"] = int(row["seed"])
+    return rows
+
+
+def ordered_test_metrics(rows):
+    """The ``test_*`` columns of ``rows``, by metric name and then cut-off (recall@5 before recall@10)."""
+    return sorted(
+        {k for r in rows for k in r if k.startswith("test_")},
+        key=lambda k: (k.split("@")[0], int(k.split("@")[1]) if "@" in k else 0),
+    )
 
 
 def mean_std(values):
@@ -147,3 +184,81 @@ def plot(summary, curves, main_metric, path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def parse_source(text):
+    """``path[:OLD=NEW,...]`` -> (results.csv path, {old: new}); a folder means its ``results.csv``."""
+    path, renames = text, {}
+    head, sep, tail = text.rpartition(":")
+    if sep and "=" in tail:
+        path = head
+        for pair in tail.split(","):
+            old, eq, new = (part.strip() for part in pair.partition("="))
+            if not (eq and old and new):
+                raise ValueError(f"'{text}': a rename is OLD=NEW (e.g. 'DaRecLightGCN=DaRec (cka)'), got '{pair}'")
+            renames[old] = new
+    csv_path = os.path.join(path, "results.csv") if os.path.isdir(path) else path
+    if not os.path.isfile(csv_path):
+        raise ValueError(f"'{csv_path}' does not exist: give a compare output folder or its results.csv")
+    return csv_path, renames
+
+
+def merge_sources(sources):
+    """Rows of every source, renamed; a (model, seed) run found in two sources is an error, not a silent pick."""
+    rows, origin = [], {}
+    for text in sources:
+        csv_path, renames = parse_source(text)
+        source_rows = read_rows(csv_path)
+        unknown = set(renames) - {r["model"] for r in source_rows}
+        if unknown:
+            found = ", ".join(sorted({r["model"] for r in source_rows}))
+            raise ValueError(f"{csv_path} has no model {', '.join(sorted(unknown))} to rename (it has: {found})")
+        for row in source_rows:
+            row = dict(row, model=renames.get(row["model"], row["model"]))
+            key = (row["model"], row["seed"])
+            if row["status"] == "ok" and key in origin:
+                raise ValueError(
+                    f"{row['model']} seed {row['seed']} is in both {origin[key]} and {csv_path}: "
+                    f"rename one of them, e.g. '{csv_path}:{row['model']}={row['model']} (2)'"
+                )
+            if row["status"] == "ok":
+                origin[key] = csv_path
+            rows.append(row)
+    # a failed row of a run that succeeded in another source is not a failure of that model
+    return [r for r in rows if r["status"] == "ok" or (r["model"], r["seed"]) not in origin]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sources", nargs="+", help="compare output folders or results.csv files, [:OLD=NEW,...]")
+    parser.add_argument("--models", default=None, help="comma-separated, baseline first (default: all, in order)")
+    parser.add_argument("--main_metric", default=None, help="defaults to the runs' valid_metric")
+    parser.add_argument("--out", default=None, help="also write the table to this markdown file")
+    args = parser.parse_args(argv)
+    try:
+        rows = merge_sources(args.sources)
+        found = list(dict.fromkeys(r["model"] for r in rows))
+        models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else found
+        missing = [m for m in models if m not in found]
+        if missing:
+            raise ValueError(f"no runs of {', '.join(missing)} in the sources (they have: {', '.join(found)})")
+        rows = [r for r in rows if r["model"] in models]
+        metrics = ordered_test_metrics(rows)
+        valid_metrics = [r["valid_metric"] for r in rows if r.get("valid_metric")]
+        main_metric = pick_main_metric(
+            args.main_metric or (valid_metrics[0] if valid_metrics else "recall@20"), metrics
+        )
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    command = "python -m recbole_darec.leaderboard " + shlex.join(argv if argv is not None else sys.argv[1:])
+    text = render_markdown(summarize(rows, models, metrics), metrics, main_metric, "Runs of " + ", ".join(models))
+    text += f"\nCommand: `{command}`\n"
+    if args.out:
+        atomic_write_text(args.out, text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,11 +1,13 @@
 """Leaderboard maths on known numbers (recbole_darec.leaderboard)."""
 
+import csv
 import math
 
 import pytest
 from scipy import stats
 
 from recbole_darec.leaderboard import (
+    main,
     mean_std,
     paired_test,
     pick_main_metric,
@@ -60,3 +62,66 @@ def test_main_metric_is_named_with_or_without_its_prefix_and_an_unmeasured_one_i
     assert pick_main_metric("test_ndcg@20", measured) == "test_ndcg@20"
     with pytest.raises(ValueError, match="'mrr@10' was not measured; choose one of: ndcg@20, recall@20"):
         pick_main_metric("MRR@10", measured)
+
+
+def _write_results(path, rows):
+    path.mkdir()
+    columns = ["model", "seed", "status", "error", "valid_metric", "test_recall@20", "test_ndcg@20"]
+    with open(path / "results.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, columns, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _ok(model, seed, recall, ndcg):
+    return {
+        "model": model,
+        "seed": seed,
+        "status": "ok",
+        "valid_metric": "recall@20",
+        "test_recall@20": recall,
+        "test_ndcg@20": ndcg,
+    }
+
+
+def test_leaderboard_pairs_runs_of_several_folders_by_seed_with_renames(tmp_path, capsys):
+    base = [0.30, 0.32, 0.31]
+    tuned = [0.31, 0.34, 0.315]
+    _write_results(
+        tmp_path / "a",
+        [_ok("LightGCN", 2020 + i, r, 0.2) for i, r in enumerate(base)]
+        + [_ok("DaRecLightGCN", 2020 + i, 0.29, 0.2) for i in range(3)],
+    )
+    # seed 2020 failed in b and was run again into c: merged, the model has 3 runs and no failure
+    failed = {"model": "DaRecLightGCN", "seed": 2020, "status": "failed", "error": "exit -15"}
+    _write_results(tmp_path / "b", [failed] + [_ok("DaRecLightGCN", 2021 + i, r, 0.2) for i, r in enumerate(tuned[1:])])
+    _write_results(tmp_path / "c", [_ok("DaRecLightGCN", 2020, tuned[0], 0.2)])
+    out = tmp_path / "table.md"
+    rename = ":DaRecLightGCN=DaRec (tuned)"
+    sources = [str(tmp_path / "a"), f"{tmp_path / 'b' / 'results.csv'}{rename}", f"{tmp_path / 'c'}{rename}"]
+    assert main([*sources, "--models=LightGCN,DaRec (tuned)", f"--out={out}"]) == 0
+    text = out.read_text()
+    assert text in capsys.readouterr().out
+    p = stats.ttest_rel(tuned, base).pvalue
+    gain = sum(tuned) / sum(base) - 1
+    assert f"| DaRec (tuned) | {100 * gain:+.2f}% | {p:.3g} | 3 |" in text
+    assert "| DaRec (tuned) | 3 |" in text and "failed" not in text.lower()
+    assert "| DaRecLightGCN |" not in text  # not asked for
+    assert "Relative to LightGCN on test_recall@20" in text  # the runs' valid_metric
+
+
+def test_leaderboard_refuses_a_run_found_twice_unknown_models_and_bad_renames(tmp_path, capsys):
+    _write_results(tmp_path / "a", [_ok("LightGCN", 2020, 0.3, 0.2)])
+    _write_results(tmp_path / "b", [_ok("LightGCN", 2020, 0.4, 0.2), _ok("SGL", 2020, 0.4, 0.2)])
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    assert main([a, b]) == 2
+    assert "LightGCN seed 2020 is in both" in capsys.readouterr().err
+    assert main([a, f"{b}:LightGCN=LightGCN (b)", "--models=LightGCN,NCL"]) == 2
+    assert "no runs of NCL" in capsys.readouterr().err
+    assert main([a, f"{b}:NCL=x"]) == 2
+    assert "has no model NCL to rename (it has: LightGCN, SGL)" in capsys.readouterr().err
+    assert main([a, f"{b}:LightGCN"]) == 2  # no '=': read as a path, which does not exist
+    assert "does not exist" in capsys.readouterr().err
+    assert main([a, f"{b}:LightGCN=LightGCN (b)", "--main_metric=mrr@10"]) == 2
+    assert "'mrr@10' was not measured" in capsys.readouterr().err
+    assert main([a, f"{b}:LightGCN=LightGCN (b)"]) == 0
