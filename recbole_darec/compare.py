@@ -15,7 +15,6 @@ Rerunning with the same ``--out`` skips (model, seed) pairs that already finishe
 import argparse
 import json
 import os
-import shlex
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import override_args, parse_overrides
 from recbole_darec.leaderboard import (
+    echoed_command,
     ordered_test_metrics,
     pick_main_metric,
     plot,
@@ -135,16 +135,14 @@ def main(argv=None):
             print(f"{row['model']} seed {row['seed']}: {row['status']} {row.get('error', '')}".rstrip(), flush=True)
     wanted = [r for r in rows if r["model"] in models and r["seed"] in seeds_from(args.seeds)]
     test_metrics = ordered_test_metrics(wanted)
-    valid_metrics = [r["valid_metric"] for r in wanted if r.get("valid_metric")]
-    default_metric = valid_metrics[0] if valid_metrics else "recall@20"
     try:
-        main_metric = pick_main_metric(args.main_metric or default_metric, test_metrics)
+        main_metric = pick_main_metric(args.main_metric, test_metrics, wanted)
     except ValueError as error:
         print(f"error: {error}. The runs are kept in {csv_path}: rerun with another --main_metric.", file=sys.stderr)
         return 2
     summary = summarize(wanted, models, test_metrics)
     title = f"{', '.join(models)} on {args.dataset}, seeds {','.join(map(str, seeds_from(args.seeds)))}"
-    command = "python -m recbole_darec.compare " + shlex.join(argv if argv is not None else sys.argv[1:])
+    command = echoed_command("compare", argv)
     atomic_write_text(
         os.path.join(out, "results.md"),
         render_markdown(summary, test_metrics, main_metric, title) + f"\nCommand: `{command}`\n",

@@ -71,15 +71,23 @@ def paired_test(model_by_seed, baseline_by_seed):
     return float(stats.ttest_rel(a, b).pvalue), len(seeds)
 
 
-def pick_main_metric(name, test_metrics):
-    """``test_<name>`` (``name`` lower-cased, with or without its ``test_`` prefix). A metric that was not
-    measured is a :class:`ValueError` naming the measured ones (no silent fallback to another metric)."""
+def pick_main_metric(name, test_metrics, rows=()):
+    """``test_<name>`` (``name`` lower-cased, with or without its ``test_`` prefix). Without a name, the
+    runs' own ``valid_metric`` (the first of ``rows`` that records one), else Recall@20. A metric that was
+    not measured is a :class:`ValueError` naming the measured ones (no silent fallback to another metric)."""
+    if not name:
+        name = next((r["valid_metric"] for r in rows if r.get("valid_metric")), "recall@20")
     name = name.lower()
     wanted = name if name.startswith("test_") else "test_" + name
     if test_metrics and wanted not in test_metrics:
         measured = ", ".join(m[len("test_") :] for m in test_metrics)
         raise ValueError(f"main metric '{name}' was not measured; choose one of: {measured}")
     return wanted
+
+
+def echoed_command(tool, argv=None):
+    """The command line that made a table, quoted so that it can be pasted back into a shell."""
+    return f"python -m recbole_darec.{tool} " + shlex.join(sys.argv[1:] if argv is None else argv)
 
 
 def summarize(rows, models, metrics):
@@ -244,14 +252,11 @@ def main(argv=None):
             raise ValueError(f"no runs of {', '.join(missing)} in the sources (they have: {', '.join(found)})")
         rows = [r for r in rows if r["model"] in models]
         metrics = ordered_test_metrics(rows)
-        valid_metrics = [r["valid_metric"] for r in rows if r.get("valid_metric")]
-        main_metric = pick_main_metric(
-            args.main_metric or (valid_metrics[0] if valid_metrics else "recall@20"), metrics
-        )
+        main_metric = pick_main_metric(args.main_metric, metrics, rows)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    command = "python -m recbole_darec.leaderboard " + shlex.join(argv if argv is not None else sys.argv[1:])
+    command = echoed_command("leaderboard", argv)
     text = render_markdown(summarize(rows, models, metrics), metrics, main_metric, "Runs of " + ", ".join(models))
     text += f"\nCommand: `{command}`\n"
     if args.out:

@@ -64,6 +64,13 @@ def test_main_metric_is_named_with_or_without_its_prefix_and_an_unmeasured_one_i
         pick_main_metric("MRR@10", measured)
 
 
+def test_main_metric_defaults_to_the_runs_valid_metric_then_recall():
+    measured = ["test_ndcg@20", "test_recall@20"]
+    rows = [{"valid_metric": ""}, {"valid_metric": "NDCG@20"}]
+    assert pick_main_metric(None, measured, rows) == "test_ndcg@20"
+    assert pick_main_metric(None, measured, [{"valid_metric": ""}]) == "test_recall@20"
+
+
 def _write_results(path, rows):
     path.mkdir()
     columns = ["model", "seed", "status", "error", "valid_metric", "test_recall@20", "test_ndcg@20"]
