@@ -188,7 +188,10 @@ def plot(summary, curves, main_metric, path):
     right.set_xlabel("epoch")
     right.set_ylabel(f"validation {metric}")
     right.set_title("validation curves (mean over seeds)")
-    right.legend(fontsize=8)
+    if right.lines:
+        right.legend(fontsize=8)
+    else:
+        right.text(0.5, 0.5, "no validation curves recorded", ha="center", transform=right.transAxes)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -36,11 +36,22 @@ def _base_config(tmp_path, **overrides):
     return config
 
 
-def _run_cli(*args, cwd=None, timeout=600):
+def _run_cli(*args, timeout=600):
+    """``python *args`` in the current (scratch) folder; a script is named relative to the repository root."""
+    if args[0].endswith(".py"):
+        args = (os.path.join(ROOT, args[0]), *args[1:])
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.run(
-        [sys.executable, *args], cwd=cwd or ROOT, capture_output=True, text=True, timeout=timeout, env=env
-    )
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def scratch_working_folder(tmp_path_factory):
+    """Every test runs in a scratch folder, so what RecBole writes relative to the working folder
+    (``./log/``, ``log_tensorboard/``, a default ``dataset/`` or ``saved/``) stays out of the checkout."""
+    previous = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    os.chdir(previous)
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +79,7 @@ def base_config():
 
 @pytest.fixture(scope="session")
 def run_cli():
-    """``run_cli(*args)``: ``python *args`` in the repository root, output captured."""
+    """``run_cli(*args)``: ``python *args`` in the scratch folder, output captured."""
     return _run_cli
 
 
@@ -183,8 +194,7 @@ def cli(repo_root):
 
     def cli(*args, **kwargs):
         return subprocess.Popen(
-            [sys.executable, "run_recbole_darec.py", *args],
-            cwd=repo_root,
+            [sys.executable, os.path.join(repo_root, "run_recbole_darec.py"), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
