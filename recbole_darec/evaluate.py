@@ -175,9 +175,10 @@ def main(argv=None):
         if count > 1:
             print(
                 f"note: {count} checkpoints are {model} with seed {seed} (e.g. trials of a search); the tables below "
-                "keep one per seed, so compare them by their lines above or by --out's rows.",
+                "keep the last of each seed, so compare them by their lines above or by --out's rows.",
                 file=sys.stderr,
             )
+    per_seed = list({(r["model"], r["seed"]): r for r in rows}.values())  # the last checkpoint of each seed
     models = list(dict.fromkeys(r["model"] for r in rows))
     if args.baseline:
         if args.baseline not in models:
@@ -189,7 +190,7 @@ def main(argv=None):
         models.remove(args.baseline)
         models.insert(0, args.baseline)
     metrics = [k for k in rows[0] if k.startswith("test_")]
-    summary = summarize([dict(r, status="ok") for r in rows], models, metrics)
+    summary = summarize([dict(r, status="ok") for r in per_seed], models, metrics)
     try:
         main_metric = pick_main_metric(args.main_metric, metrics)
     except ValueError as error:
@@ -197,9 +198,9 @@ def main(argv=None):
         return 2
     print(render_markdown(summary, metrics, main_metric, "Test, re-scored"))
     if args.groups:
-        print(render_groups(rows, models, main_metric[len("test_") :]))
+        print(render_groups(per_seed, models, main_metric[len("test_") :]))
     if args.alignment:
-        print(render_alignment(rows, models))
+        print(render_alignment(per_seed, models))
     if args.out:
         atomic_write_csv(args.out, rows, list(dict.fromkeys(k for r in rows for k in r)))
     return 0

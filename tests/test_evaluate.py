@@ -79,6 +79,19 @@ def test_scoring_alignment_of_any_checkpoint(tmp_path, toy_profiled, base_config
     printed = capsys.readouterr()
     assert "Scoring embeddings against the profile vectors" in printed.out
     assert "2 checkpoints are LightGCN with seed 2020" in printed.err
+    # two different trials of one seed: every table keeps the last one, as the note says, not their spread
+    other_file = run_recbole_darec(
+        "LightGCN", "toy", config_dict=base_config(tmp_path, learning_rate=0.05, checkpoint_dir=str(tmp_path / "other"))
+    )["model_file"]
+    other = rescore(other_file, {}, alignment=True).alignment
+    assert other != figures
+    assert main([model_file, other_file, "--alignment"]) == 0
+    alignment_row = capsys.readouterr().out.split("Scoring embeddings against the profile vectors")[1]
+    kept = [
+        " | ".join(f"{trial[f'align_{k}']:.3f} ± 0.000" for k in ("user_cf_profile_cka", "user_cf_profile_knn20"))
+        for trial in (figures, other)
+    ]
+    assert sum(row in alignment_row for row in kept) == 1
     assert "align_user_cf_profile_knn20" in out.read_text().splitlines()[0]
     os.remove(tmp_path / "dataset" / "toy" / "toy.itememb")
     assert main([model_file, "--alignment"]) == 2
