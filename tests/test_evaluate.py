@@ -79,7 +79,7 @@ def test_scoring_alignment_of_any_checkpoint(tmp_path, toy_profiled, base_config
     printed = capsys.readouterr()
     assert "Scoring embeddings against the profile vectors" in printed.out
     assert "2 checkpoints are LightGCN with seed 2020" in printed.err
-    # two different trials of one seed: every table keeps the last one, as the note says, not their spread
+    # two different trials of one seed: every table keeps one of them, as the note says, not their spread
     other_file = run_recbole_darec(
         "LightGCN", "toy", config_dict=base_config(tmp_path, learning_rate=0.05, checkpoint_dir=str(tmp_path / "other"))
     )["model_file"]
