@@ -50,7 +50,7 @@ def checkpoint_files(paths):
     return sorted(files)
 
 
-Rescored = namedtuple("Rescored", "model seed result groups alignment")
+Rescored = namedtuple("Rescored", "model seed valid_metric result groups alignment")
 
 
 def rescore(model_file, overrides, alignment=False):
@@ -69,7 +69,7 @@ def rescore(model_file, overrides, alignment=False):
     with torch.no_grad():
         result, by_group = evaluate_by_user_activity(trainer, test_data, train_data._dataset, load_best_model=False)
         figures = scoring_alignment(model, dataset) if alignment else {}
-    return Rescored(config["model"], config["seed"], dict(result), by_group, figures)
+    return Rescored(config["model"], config["seed"], config["valid_metric"].lower(), dict(result), by_group, figures)
 
 
 def scoring_alignment(model, dataset):
@@ -131,7 +131,9 @@ def main(argv=None):
     parser.add_argument("paths", nargs="+", help="best-model files or folders holding them")
     parser.add_argument("--out", default=None, help="CSV file for one row per checkpoint")
     parser.add_argument("--baseline", default=None, help="model the others are compared with (default: the first)")
-    parser.add_argument("--main_metric", default="recall@20", help="metric of the gain and the paired t-test")
+    parser.add_argument(
+        "--main_metric", default=None, help="metric of the gain and the paired t-test (default: the runs' valid_metric)"
+    )
     parser.add_argument(
         "--groups",
         choices=["user_activity"],
@@ -156,6 +158,7 @@ def main(argv=None):
                 model=rescored.model,
                 seed=rescored.seed,
                 file=path,
+                valid_metric=rescored.valid_metric,
                 **{f"test_{k}": v for k, v in rescored.result.items()},
                 **rescored.alignment,
             )
@@ -192,7 +195,7 @@ def main(argv=None):
     metrics = [k for k in rows[0] if k.startswith("test_")]
     summary = summarize([dict(r, status="ok") for r in per_seed], models, metrics)
     try:
-        main_metric = pick_main_metric(args.main_metric, metrics)
+        main_metric = pick_main_metric(args.main_metric, metrics, per_seed)
     except ValueError as error:
         print(f"error: {error}.", file=sys.stderr)
         return 2

@@ -13,7 +13,8 @@ def test_rescoring_a_checkpoint_under_another_test_masking(trained_lightgcn, tmp
 
     model_file = trained_lightgcn["model_file"]
     rescored = rescore(model_file, {})
-    assert rescored[:3] == ("LightGCN", 2020, dict(trained_lightgcn["test_result"])) and rescored.alignment == {}
+    assert rescored[:4] == ("LightGCN", 2020, "recall@20", dict(trained_lightgcn["test_result"]))
+    assert rescored.alignment == {}
     # RecBole's default masks train + valid items; masking train only lets validation items take ranks
     train_only = rescore(model_file, {"test_history": "train"}).result
     assert train_only["recall@20"] < trained_lightgcn["test_result"]["recall@20"]
@@ -22,7 +23,7 @@ def test_rescoring_a_checkpoint_under_another_test_masking(trained_lightgcn, tmp
     out = tmp_path / "rescored.csv"
     assert main([os.path.dirname(model_file), "--test_history=train", "--topk=[10,20]", f"--out={out}"]) == 0
     rows = out.read_text().splitlines()
-    assert len(rows) == 2 and rows[0].startswith("model,seed,file,test_recall@10,test_recall@20,test_ndcg@10")
+    assert len(rows) == 2 and rows[0].startswith("model,seed,file,valid_metric,test_recall@10,test_recall@20")
     assert f"{train_only['recall@20']}" in rows[1]
     assert (
         f"| LightGCN | 1 | **{train_only['recall@10']:.4f} ± 0.0000** | **{train_only['recall@20']:.4f} ± 0.0000** |"
@@ -80,9 +81,8 @@ def test_scoring_alignment_of_any_checkpoint(tmp_path, toy_profiled, base_config
     assert "Scoring embeddings against the profile vectors" in printed.out
     assert "2 checkpoints are LightGCN with seed 2020" in printed.err
     # two different trials of one seed: every table keeps one of them, as the note says, not their spread
-    other_file = run_recbole_darec(
-        "LightGCN", "toy", config_dict=base_config(tmp_path, learning_rate=0.05, checkpoint_dir=str(tmp_path / "other"))
-    )["model_file"]
+    other_config = base_config(tmp_path, learning_rate=0.05, valid_metric="NDCG@10", checkpoint_dir=str(tmp_path / "o"))
+    other_file = run_recbole_darec("LightGCN", "toy", config_dict=other_config)["model_file"]
     other = rescore(other_file, {}, alignment=True).alignment
     assert other != figures
     assert main([model_file, other_file, "--alignment"]) == 0
@@ -92,6 +92,8 @@ def test_scoring_alignment_of_any_checkpoint(tmp_path, toy_profiled, base_config
         for trial in (figures, other)
     ]
     assert sum(row in alignment_row for row in kept) == 1
+    assert main([other_file]) == 0
+    assert "on test_ndcg@10 (paired" in capsys.readouterr().out  # no --main_metric: the run's own valid_metric
     assert "align_user_cf_profile_knn20" in out.read_text().splitlines()[0]
     os.remove(tmp_path / "dataset" / "toy" / "toy.itememb")
     assert main([model_file, "--alignment"]) == 2
