@@ -9,7 +9,8 @@ status and error), ``results.md`` (mean ± std, best marked, gain over the first
 and a paired t-test over seeds) and ``results.png``. Each run is a separate process, so
 one crash is recorded as a failed row and the others go on (each run is
 ``python -m recbole_darec.record_run``); ``--jobs=N`` runs N at once.
-Rerunning with the same ``--out`` skips (model, seed) pairs that already finished.
+Rerunning with the same ``--out`` skips (model, seed) pairs that already finished; two
+``compare`` processes may share an ``--out`` when they run different (model, seed) pairs.
 """
 
 import argparse
@@ -130,6 +131,8 @@ def main(argv=None):
         ]
         for future in as_completed(futures):
             row = future.result()
+            # re-read: another compare on the same --out (other seeds or models) may have added rows since
+            rows = read_rows(csv_path)
             rows = [r for r in rows if not (r["model"] == row["model"] and r["seed"] == row["seed"])] + [row]
             write_rows(csv_path, rows)
             print(f"{row['model']} seed {row['seed']}: {row['status']} {row.get('error', '')}".rstrip(), flush=True)

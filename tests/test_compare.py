@@ -2,6 +2,7 @@
 
 import csv
 import os
+import time
 
 import pytest
 
@@ -74,3 +75,19 @@ def test_runs_go_seed_by_seed_so_a_batch_cut_short_leaves_complete_pairs(tmp_pat
     monkeypatch.setattr(compare, "run_one", fake_run)
     assert compare.main(["--models=A,B", "--seeds=2", f"--out={tmp_path}", "--jobs=1"]) == 0
     assert started == [("A", 2020), ("B", 2020), ("A", 2021), ("B", 2021)]
+
+
+def test_two_compares_on_one_out_keep_each_others_rows(tmp_path, monkeypatch):
+    import recbole_darec.compare as compare
+    from recbole_darec.leaderboard import read_rows
+
+    def fake_run(model, dataset, seed, config_files, overrides, out):
+        if seed == 2021:  # while this run trains, a second compare on the same --out finishes seed 2022
+            while not read_rows(os.path.join(out, "results.csv")):  # once seed 2020's row is on disk
+                time.sleep(0.01)
+            assert compare.main(["--models=A", "--seeds=2022,", f"--out={out}"]) == 0
+        return {"model": model, "seed": seed, "status": "ok", "error": "", "test_recall@20": 0.1, "valid_curve": ""}
+
+    monkeypatch.setattr(compare, "run_one", fake_run)
+    assert compare.main(["--models=A", "--seeds=2020,2021", f"--out={tmp_path}"]) == 0
+    assert sorted(r["seed"] for r in read_rows(tmp_path / "results.csv")) == [2020, 2021, 2022]
