@@ -83,7 +83,9 @@ def test_two_compares_on_one_out_keep_each_others_rows(tmp_path, monkeypatch):
 
     def fake_run(model, dataset, seed, config_files, overrides, out):
         if seed == 2021:  # while this run trains, a second compare on the same --out finishes seed 2022
+            deadline = time.time() + 30
             while not read_rows(os.path.join(out, "results.csv")):  # once seed 2020's row is on disk
+                assert time.time() < deadline, "seed 2020's row never reached results.csv"
                 time.sleep(0.01)
             assert compare.main(["--models=A", "--seeds=2022,", f"--out={out}"]) == 0
         return {"model": model, "seed": seed, "status": "ok", "error": "", "test_recall@20": 0.1, "valid_curve": ""}
