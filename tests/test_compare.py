@@ -63,6 +63,11 @@ def test_seed_lists_and_counts():
     assert seeds_from("2022,") == [2022]
 
 
+def ok_row(model, seed):
+    """What a finished run hands ``compare`` (the fields its tables read)."""
+    return {"model": model, "seed": seed, "status": "ok", "error": "", "test_recall@20": 0.1, "valid_curve": ""}
+
+
 def test_runs_go_seed_by_seed_so_a_batch_cut_short_leaves_complete_pairs(tmp_path, monkeypatch):
     import recbole_darec.compare as compare
 
@@ -70,7 +75,7 @@ def test_runs_go_seed_by_seed_so_a_batch_cut_short_leaves_complete_pairs(tmp_pat
 
     def fake_run(model, dataset, seed, config_files, overrides, out):
         started.append((model, seed))
-        return {"model": model, "seed": seed, "status": "ok", "error": "", "test_recall@20": 0.1, "valid_curve": ""}
+        return ok_row(model, seed)
 
     monkeypatch.setattr(compare, "run_one", fake_run)
     assert compare.main(["--models=A,B", "--seeds=2", f"--out={tmp_path}", "--jobs=1"]) == 0
@@ -88,7 +93,7 @@ def test_two_compares_on_one_out_keep_each_others_rows(tmp_path, monkeypatch):
                 assert time.time() < deadline, "seed 2020's row never reached results.csv"
                 time.sleep(0.01)
             assert compare.main(["--models=A", "--seeds=2022,", f"--out={out}"]) == 0
-        return {"model": model, "seed": seed, "status": "ok", "error": "", "test_recall@20": 0.1, "valid_curve": ""}
+        return ok_row(model, seed)
 
     monkeypatch.setattr(compare, "run_one", fake_run)
     assert compare.main(["--models=A", "--seeds=2020,2021", f"--out={tmp_path}"]) == 0
