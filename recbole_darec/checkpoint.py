@@ -11,6 +11,7 @@ import enum
 import io
 import json
 import os
+import time
 import zipfile
 
 import numpy as np
@@ -43,6 +44,31 @@ DERIVED_CONFIG_KEYS = frozenset(
 )
 
 
+# Settings that say where a run keeps its files and how it reports, not what it computes: a resumed run
+# may change them. Every other setting must equal the saved run's (:func:`first_difference`).
+RUN_ENVIRONMENT_KEYS = frozenset(
+    {
+        "checkpoint_dir",
+        "data_path",  # where the files are; what they hold is checked by the data fingerprint
+        "show_progress",
+        "state",
+        "log_wandb",
+        "wandb_project",
+        "threads",
+        "gpu_id",
+        "use_gpu",
+        "eval_batch_size",
+        "worker",
+        "save_dataset",
+        "save_dataloaders",
+        "dataset_save_path",
+        "dataloaders_save_path",
+        "profile_encoder_threads",
+        "profile_encoder_batch_size",
+    }
+)
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint that cannot be used; the message names the file and why."""
 
@@ -70,13 +96,16 @@ def config_to_json(config):
     return json.dumps(data, sort_keys=True)
 
 
-def save_checkpoint(path, config, state_dict, epoch, **extra):
-    """Write a checkpoint atomically. ``extra`` values must be tensors, numbers, strings or containers of them."""
+def save_checkpoint(path, config, state_dict, epoch, data_fingerprint=None, **extra):
+    """Write a checkpoint atomically, with the time it was written and ``data_fingerprint`` (file name ->
+    sha256 of the files the run read). ``extra`` values must be tensors, numbers, strings or containers."""
     payload = {
         "format": FORMAT,
         "config": config_to_json(config),
         "epoch": int(epoch),
         "state_dict": state_dict,
+        "saved_at": time.time(),
+        "data_fingerprint": json.dumps(data_fingerprint or {}, sort_keys=True),
         **extra,
     }
     atomic_write_bytes(path, lambda f: torch.save(payload, f))
@@ -128,9 +157,45 @@ def load_checkpoint(path, map_location="cpu"):
         raise CheckpointError(f"checkpoint {path} has format {payload['format']!r}; this version reads {FORMAT!r}.")
     try:
         payload["config"] = json.loads(payload["config"])
+        if "data_fingerprint" in payload:
+            payload["data_fingerprint"] = json.loads(payload["data_fingerprint"])
     except (TypeError, ValueError):
         raise CheckpointError(f"checkpoint {path} holds a damaged configuration record.") from None
+    # written before checkpoints recorded their time: the file's modification time stands in
+    payload.setdefault("saved_at", os.path.getmtime(path))
     return payload
+
+
+def first_difference(saved_config, config):
+    """``(key, saved value, current value)`` of the first setting, by name, in which a checkpoint's run and
+    ``config`` differ (derived and run-environment keys aside), or None when they are the same run."""
+    current = json.loads(config_to_json(config))
+    for key in sorted((set(saved_config) | set(current)) - DERIVED_CONFIG_KEYS - RUN_ENVIRONMENT_KEYS):
+        if saved_config.get(key, "<unset>") != current.get(key, "<unset>"):
+            return key, saved_config.get(key, "<unset>"), current.get(key, "<unset>")
+    return None
+
+
+def check_same_data(path, checkpoint, fingerprint):
+    """Refuse a checkpoint trained on other data than ``fingerprint`` describes, naming the files that changed.
+    Returns False for a checkpoint written before checkpoints recorded their data (nothing to compare)."""
+    saved = checkpoint.get("data_fingerprint")
+    if not saved:
+        return False
+    changes = []
+    for name in sorted(set(saved) | set(fingerprint)):
+        if name not in fingerprint:
+            changes.append(f"{name} is gone")
+        elif name not in saved:
+            changes.append(f"{name} is new")
+        elif saved[name] != fingerprint[name]:
+            changes.append(f"{name} changed")
+    if changes:
+        raise CheckpointError(
+            f"checkpoint {path} was trained on other data than is there now ({'; '.join(changes)}): the split or "
+            "the profile vectors were rebuilt since. Retrain, or restore the files it was trained on."
+        )
+    return True
 
 
 def restore_model(model, checkpoint):

@@ -11,9 +11,16 @@ one crash is recorded as a failed row and the others go on (each run is
 ``python -m recbole_darec.record_run``); ``--jobs=N`` runs N at once.
 Rerunning with the same ``--out`` skips (model, seed) pairs that already finished; two
 ``compare`` processes may share an ``--out`` when they run different (model, seed) pairs.
+
+One source of truth: each run's row is its own file, ``runs/<model>-seed<seed>.json``, written
+atomically; ``results.csv`` is derived from those files under a file lock after every run, so two
+``compare`` processes finishing together never drop each other's rows.
 """
 
 import argparse
+import contextlib
+import fcntl
+import glob
 import json
 import os
 import subprocess
@@ -56,13 +63,60 @@ def seeds_from(text):
     return [2020 + i for i in range(int(text))]
 
 
-def write_rows(path, rows):
-    atomic_write_csv(path, rows, FIXED + sorted({k for r in rows for k in r} - set(FIXED)))
+def row_file(out, model, seed):
+    return os.path.join(out, "runs", f"{model}-seed{seed}.json")
+
+
+@contextlib.contextmanager
+def _locked(out):
+    """An exclusive lock on ``<out>/.lock``, held by one compare process at a time."""
+    with open(os.path.join(out, ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _row_files(out):
+    """The rows of every run under ``<out>/runs`` (a row file holds model, seed and status)."""
+    rows = []
+    for path in sorted(glob.glob(os.path.join(out, "runs", "*.json"))):
+        with open(path) as f:
+            row = json.load(f)
+        if "status" in row:  # an older compare's metrics-only file: its row is imported from results.csv
+            rows.append(row)
+    return rows
+
+
+def store_row(out, row):
+    """Write one run's row file, then rebuild ``results.csv`` from every row file, under the lock.
+    Returns all rows."""
+    os.makedirs(os.path.join(out, "runs"), exist_ok=True)
+    with _locked(out):
+        atomic_write_text(row_file(out, row["model"], row["seed"]), json.dumps(row))
+        rows = _row_files(out)
+        atomic_write_csv(
+            os.path.join(out, "results.csv"), rows, FIXED + sorted({k for r in rows for k in r} - set(FIXED))
+        )
+    return rows
+
+
+def load_rows(out):
+    """Every run's row in ``out``. Rows of a results.csv written before rows had files of their own are
+    given their files first, so that the CSV derived from the files keeps them."""
+    os.makedirs(os.path.join(out, "runs"), exist_ok=True)
+    with _locked(out):
+        stored = {(r["model"], r["seed"]) for r in _row_files(out)}
+        for row in read_rows(os.path.join(out, "results.csv")):
+            if (row["model"], row["seed"]) not in stored:
+                atomic_write_text(row_file(out, row["model"], row["seed"]), json.dumps(row))
+        return _row_files(out)
 
 
 def run_one(model, dataset, seed, config_files, overrides, out):
     """One training run in a child process; returns a result row (status ok or failed)."""
-    result_file = os.path.join(out, "runs", f"{model}-seed{seed}.json")
+    result_file = os.path.join(out, "runs", f"{model}-seed{seed}.metrics.json")
     log_file = os.path.join(out, "runs", f"{model}-seed{seed}.log")
     os.makedirs(os.path.dirname(result_file), exist_ok=True)
     settings = dict(overrides, checkpoint_dir=os.path.join(out, "saved"), show_progress=False)
@@ -88,7 +142,9 @@ def run_one(model, dataset, seed, config_files, overrides, out):
         error = next((line for line in reversed(tail) if "rror" in line), tail[-1] if tail else "no output")
         return dict(row, status="failed", error=f"exit {process.returncode}: {error[:300]}")
     with open(result_file) as f:
-        return dict(row, status="ok", error="", **json.load(f))
+        row = dict(row, status="ok", error="", **json.load(f))
+    os.remove(result_file)  # its figures now live in the run's row file
+    return row
 
 
 def main(argv=None):
@@ -116,7 +172,7 @@ def main(argv=None):
     out = args.out or os.path.join("results", f"{args.dataset}-{'-'.join(models)}")
     os.makedirs(out, exist_ok=True)
     csv_path = os.path.join(out, "results.csv")
-    rows = read_rows(csv_path)
+    rows = load_rows(out)
     pending = []  # seed by seed, so that a batch cut short still leaves complete pairs for the paired tests
     for seed in seeds_from(args.seeds):
         for model in models:
@@ -131,10 +187,7 @@ def main(argv=None):
         ]
         for future in as_completed(futures):
             row = future.result()
-            # re-read: another compare on the same --out (other seeds or models) may have added rows since
-            rows = read_rows(csv_path)
-            rows = [r for r in rows if not (r["model"] == row["model"] and r["seed"] == row["seed"])] + [row]
-            write_rows(csv_path, rows)
+            rows = store_row(out, row)  # with the rows another compare on this --out has stored since
             print(f"{row['model']} seed {row['seed']}: {row['status']} {row.get('error', '')}".rstrip(), flush=True)
     wanted = [r for r in rows if r["model"] in models and r["seed"] in seeds_from(args.seeds)]
     test_metrics = ordered_test_metrics(wanted)

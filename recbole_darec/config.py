@@ -11,21 +11,103 @@ user's config files and config dict.
 Unlike RecBole's, this Config never reads ``sys.argv``: each entry point parses its command
 line once (:func:`recbole_darec.cli.parse_overrides`) and passes ``--key=value`` settings as
 ``config_dict``, so a tool's own flags never leak into a model's configuration.
+
+The YAML defaults live in the checkout's top-level ``properties/``, which the build ships inside
+the package as ``recbole_darec/properties`` (setup.cfg), so a wheel reads exactly the checkout's
+defaults. A package YAML that should be there and is not is an error, never a silent skip.
+
+A key given on the command line or in a ``--config_files`` file must be one that a YAML of RecBole
+or of this package defines (or one of RecBole's documented arguments); anything else is refused
+with the known key it most resembles, unless listed in ``user_config_keys`` (a user's own keys).
 """
 
+import difflib
+import functools
+import glob
 import os
 
 import recbole
 import torch
 import torch.distributed as dist
+import yaml
 from recbole.config import Config as RecBoleConfig
 
 from recbole_darec.checks import ConfigError, check_value
 from recbole_darec.filenames import split_config_path
 from recbole_darec.utils import get_model
 
-PROPERTIES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "properties")
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 RECBOLE_PROPERTIES_DIR = os.path.join(os.path.dirname(os.path.abspath(recbole.__file__)), "properties")
+
+
+def _properties_dir():
+    """``recbole_darec/properties`` in an installed package, the checkout's ``properties/`` in a source tree."""
+    candidates = [os.path.join(_PACKAGE_DIR, "properties"), os.path.join(os.path.dirname(_PACKAGE_DIR), "properties")]
+    for folder in candidates:
+        if os.path.isfile(os.path.join(folder, "overall.yaml")):
+            return folder
+    raise ConfigError(
+        f"this installation of recbole_darec has no YAML defaults: neither {candidates[0]}/overall.yaml nor "
+        f"{candidates[1]}/overall.yaml exists. Reinstall the package (pip install .) from a complete checkout."
+    )
+
+
+PROPERTIES_DIR = _properties_dir()
+# Keys the Config sets itself or that the package's tools pass, which no YAML file defines.
+_RUNTIME_KEYS = {"model", "dataset", "config_files", "local_rank", "world_size", "nproc", "offset", "ip", "port"}
+
+
+def package_model_yamls(model_class):
+    """``properties/model/<Class>.yaml`` of each of this package's model classes and alignment mixins in the
+    model's MRO, base first: each must exist (a missing one is a broken installation, not a model without
+    defaults). Classes of RecBole or a user's own are not required to have one."""
+    from recbole.model.abstract_recommender import AbstractRecommender
+
+    from recbole_darec.model.aligned import ProfileAligned
+
+    files = []
+    for cls in reversed(model_class.__mro__):
+        ours = cls.__module__.startswith("recbole_darec.")
+        if ours and issubclass(cls, (AbstractRecommender, ProfileAligned)):
+            files.append(os.path.join(PROPERTIES_DIR, "model", f"{cls.__name__}.yaml"))
+    return files
+
+
+def _yaml_keys(path):
+    with open(path, encoding="utf-8") as f:
+        return set(yaml.safe_load(f) or {})
+
+
+@functools.lru_cache(maxsize=1)
+def known_keys():
+    """Every configuration key that a YAML of RecBole or of this package defines, RecBole's documented
+    arguments, and the keys the Config and the package's tools set themselves."""
+    from recbole.utils import argument_list
+
+    keys = set(_RUNTIME_KEYS)
+    for name in ("general_arguments", "training_arguments", "evaluation_arguments", "dataset_arguments"):
+        keys.update(getattr(argument_list, name))
+    for folder in (RECBOLE_PROPERTIES_DIR, PROPERTIES_DIR):
+        for path in glob.glob(os.path.join(folder, "**", "*.yaml"), recursive=True):
+            keys |= _yaml_keys(path)
+    return frozenset(keys)
+
+
+def check_known_keys(settings, origin):
+    """Refuse a key of ``settings`` that no YAML defines, naming the closest known key (typos are silent
+    in RecBole: the run would go on with the default). ``origin`` says where the settings came from."""
+    own = settings.get("user_config_keys") or []
+    if not isinstance(own, list):
+        raise ConfigError(f"user_config_keys = {own!r} must be a list of key names, e.g. --user_config_keys=[my_key].")
+    known = known_keys() | set(own)
+    for key in settings:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ConfigError(
+                f"unknown setting '{key}' in {origin}: {hint}No YAML of RecBole or recbole_darec defines it; "
+                f"if it is a key of your own, declare it with --user_config_keys=[{key}]."
+            )
 
 
 # key: (type, lower bound, inclusive?) for general settings whose bad values otherwise fail deep inside RecBole.
@@ -49,6 +131,18 @@ class Config(RecBoleConfig):
     def _load_cmd_line(self):
         return {}
 
+    def _load_config_files(self, file_list):
+        merged = {}
+        for path in file_list or []:
+            loaded = super()._load_config_files([path])
+            check_known_keys(loaded, f"config file {path}")
+            merged.update(loaded)
+        return merged
+
+    def _merge_external_config_dict(self):
+        check_known_keys(self.variable_config_dict, "the command-line settings")
+        super()._merge_external_config_dict()
+
     def _get_model_and_dataset(self, model, dataset):
         if model is None:
             model = self.external_config_dict.get("model")
@@ -64,11 +158,17 @@ class Config(RecBoleConfig):
 
     def _load_internal_config_dict(self, model, model_class, dataset):
         super()._load_internal_config_dict(model, model_class, dataset)
-        files = [os.path.join(PROPERTIES_DIR, "overall.yaml")]
+        required = [os.path.join(PROPERTIES_DIR, "overall.yaml"), *package_model_yamls(model_class)]
+        missing = [path for path in required if not os.path.isfile(path)]
+        if missing:
+            raise ConfigError(
+                f"{missing[0]} is missing: this installation of recbole_darec is incomplete, so {model} would run "
+                "without its defaults. Reinstall the package from a complete checkout."
+            )
+        files = [required[0]]
         for cls in reversed(model_class.__mro__):
-            name = cls.__name__
-            files.append(os.path.join(RECBOLE_PROPERTIES_DIR, "model", f"{name}.yaml"))
-            files.append(os.path.join(PROPERTIES_DIR, "model", f"{name}.yaml"))
+            files.append(os.path.join(RECBOLE_PROPERTIES_DIR, "model", f"{cls.__name__}.yaml"))
+            files.append(os.path.join(PROPERTIES_DIR, "model", f"{cls.__name__}.yaml"))
         data_path = self.external_config_dict.get("data_path", self.internal_config_dict["data_path"])
         dataset_files = [
             split_config_path(os.path.join(data_path, dataset), dataset),

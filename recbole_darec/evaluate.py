@@ -3,7 +3,8 @@
     python -m recbole_darec.evaluate results/lastfm/saved [more files or folders] --test_history=train_valid
 
 Each best-model file (``*.pth``, not ``*.last.pth``) is rebuilt with its own config, so the
-split and seed are the run's, then scored with RecBole's evaluator. Only evaluation keys may
+split and seed are the run's (a checkpoint whose split or profile vectors changed since is refused,
+by the sha256 of the files it recorded), then scored with RecBole's evaluator. Only evaluation keys may
 be changed (``EVALUATION_KEYS``): a run's model selection used validation, which these keys do
 not touch, so re-scoring answers "what would the test metrics of the same models be under
 this masking or these cut-offs" without retraining. Prints one line per checkpoint and
@@ -23,6 +24,7 @@ from collections import Counter, namedtuple
 import torch
 
 from recbole_darec.atomic_io import atomic_write_csv
+from recbole_darec.checkpoint import CheckpointError, load_checkpoint
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import parse_overrides
 from recbole_darec.diagnostics import alignment_report, group_columns
@@ -50,7 +52,7 @@ def checkpoint_files(paths):
     return sorted(files)
 
 
-Rescored = namedtuple("Rescored", "model seed valid_metric result groups alignment")
+Rescored = namedtuple("Rescored", "model seed valid_metric result groups alignment saved_at")
 
 
 def rescore(model_file, overrides, alignment=False):
@@ -63,13 +65,15 @@ def rescore(model_file, overrides, alignment=False):
             f"--{unknown[0]} would change training or data, not evaluation; re-scoring accepts "
             f"only {', '.join(sorted(EVALUATION_KEYS))}."
         )
+    saved_at = load_checkpoint(model_file)["saved_at"]
     config, model, dataset, train_data, _, test_data = load_data_and_model(model_file, overrides)
     set_threads(config)
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
     with torch.no_grad():
         result, by_group = evaluate_by_user_activity(trainer, test_data, train_data._dataset, load_best_model=False)
         figures = scoring_alignment(model, dataset) if alignment else {}
-    return Rescored(config["model"], config["seed"], config["valid_metric"].lower(), dict(result), by_group, figures)
+    valid_metric = config["valid_metric"].lower()
+    return Rescored(config["model"], config["seed"], valid_metric, dict(result), by_group, figures, saved_at)
 
 
 def scoring_alignment(model, dataset):
@@ -161,6 +165,7 @@ def main(argv=None):
                 valid_metric=rescored.valid_metric,
                 **{f"test_{k}": v for k, v in rescored.result.items()},
                 **rescored.alignment,
+                saved_at=rescored.saved_at,
             )
             if args.groups:
                 row.update(group_columns(rescored.groups))
@@ -170,7 +175,7 @@ def main(argv=None):
                 f"{rescored.model} seed {rescored.seed}: " + "  ".join(f"{k} {v:.4f}" for k, v in figures.items()),
                 flush=True,
             )
-    except (ConfigError, FileNotFoundError, ProfileError) as err:
+    except (ConfigError, CheckpointError, FileNotFoundError, ProfileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     shared = Counter((r["model"], r["seed"]) for r in rows)
@@ -178,10 +183,11 @@ def main(argv=None):
         if count > 1:
             print(
                 f"note: {count} checkpoints are {model} with seed {seed} (e.g. trials of a search); the tables below "
-                "keep the last of each seed, so compare them by their lines above or by --out's rows.",
+                "keep the last written of each seed, so compare them by their lines above or by --out's rows.",
                 file=sys.stderr,
             )
-    per_seed = list({(r["model"], r["seed"]): r for r in rows}.values())  # the last checkpoint of each seed
+    # the last checkpoint of each seed, by the time stored in it (file names carry month names, which sort badly)
+    per_seed = list({(r["model"], r["seed"]): r for r in sorted(rows, key=lambda r: r["saved_at"])}.values())
     models = list(dict.fromkeys(r["model"] for r in rows))
     if args.baseline:
         if args.baseline not in models:

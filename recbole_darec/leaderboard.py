@@ -1,8 +1,10 @@
 """Leaderboard maths and rendering for multi-seed comparisons, and a command that merges results files.
 
-Per model and metric: mean and sample standard deviation over seeds, relative gain of
-the mean over the baseline (first) model, and a paired t-test (scipy's ``ttest_rel``)
-over the seeds both models finished, pairing runs by seed.
+Per model and metric: mean and sample standard deviation over the seeds it finished; against the
+baseline (first) model, on the seeds both finished only (their number is reported): the relative
+gain of the mean and a two-sided paired t-test (scipy's ``ttest_rel``), pairing runs by seed. Where
+no test is possible (fewer than two pairs, or every pair differing by the same amount, as metrics
+rounded to 4 places easily do over 2-3 seeds) the table says so instead of printing a p-value.
 
 Runs made by separate ``compare`` batches (another setting, another backbone folder) are
 compared, paired by seed, with::
@@ -22,6 +24,7 @@ import math
 import os
 import shlex
 import sys
+from collections import namedtuple
 
 import numpy as np
 from scipy import stats
@@ -59,16 +62,23 @@ def relative_gain(value, baseline):
     return (value - baseline) / baseline if baseline else math.nan
 
 
-def paired_test(model_by_seed, baseline_by_seed):
-    """(p-value, n) of a two-sided paired t-test over the seeds both have; p is NaN below 2 pairs or no variance."""
+Paired = namedtuple("Paired", "gain p n_pairs no_test")
+
+
+def paired_comparison(model_by_seed, baseline_by_seed):
+    """A :class:`Paired` over the seeds both have: the relative gain of the model's mean over the baseline's,
+    the p-value of a two-sided paired t-test, the number of pairs, and why there is no test (NaN p) where
+    there is none: fewer than two pairs, or identical differences (the t statistic is then undefined or
+    infinite, not evidence)."""
     seeds = sorted(set(model_by_seed) & set(baseline_by_seed))
-    if len(seeds) < 2:
-        return math.nan, len(seeds)
     a = np.array([model_by_seed[s] for s in seeds], dtype=float)
     b = np.array([baseline_by_seed[s] for s in seeds], dtype=float)
-    if np.allclose(a - b, (a - b)[0]):
-        return (0.0 if (a - b)[0] != 0 else 1.0), len(seeds)  # constant difference: t is infinite or undefined
-    return float(stats.ttest_rel(a, b).pvalue), len(seeds)
+    gain = relative_gain(a.mean(), b.mean()) if seeds else math.nan
+    if len(seeds) < 2:
+        return Paired(gain, math.nan, len(seeds), f"{len(seeds)} pair{'s' if len(seeds) != 1 else ''}")
+    if np.allclose(a - b, (a - b)[0], rtol=0, atol=1e-12):
+        return Paired(gain, math.nan, len(seeds), "identical differences")
+    return Paired(gain, float(stats.ttest_rel(a, b).pvalue), len(seeds), "")
 
 
 def pick_main_metric(name, test_metrics, rows=()):
@@ -104,15 +114,8 @@ def summarize(rows, models, metrics):
             base_values = {
                 seed: float(r[metric]) for seed, r in ok[baseline].items() if r.get(metric) not in (None, "")
             }
-            base_mean, _ = mean_std(list(base_values.values()))
-            p, n = paired_test(values, base_values) if model != baseline else (math.nan, 0)
-            entry["metrics"][metric] = {
-                "mean": mean,
-                "std": std,
-                "gain": relative_gain(mean, base_mean) if model != baseline else math.nan,
-                "p": p,
-                "n_pairs": n,
-            }
+            paired = paired_comparison(values, base_values) if model != baseline else Paired(math.nan, math.nan, 0, "")
+            entry["metrics"][metric] = {"mean": mean, "std": std, **paired._asdict()}
         summary.append(entry)
     return summary
 
@@ -146,7 +149,7 @@ def render_markdown(summary, metrics, main_metric, title):
     lines += [
         "",
         f"Mean ± sample std over seeds; best mean per column in bold. Relative to {baseline} "
-        f"on {main_metric} (paired t-test over seeds, two-sided):",
+        f"on {main_metric}, over the seeds both finished (pairs): gain of the mean, two-sided paired t-test:",
         "",
         "| model | gain | p-value | pairs |",
         "|---|---|---|---|",
@@ -154,7 +157,7 @@ def render_markdown(summary, metrics, main_metric, title):
     for e in summary[1:]:
         s = e["metrics"][main_metric]
         gain = "–" if math.isnan(s["gain"]) else f"{100 * s['gain']:+.2f}%"
-        p = "–" if math.isnan(s["p"]) else f"{s['p']:.3g}"
+        p = f"no test ({s['no_test']})" if s["no_test"] else f"{s['p']:.3g}"
         lines.append(f"| {e['model']} | {gain} | {p} | {s['n_pairs']} |")
     failures = [(e["model"], r) for e in summary for r in e["failed"]]
     if failures:

@@ -7,6 +7,7 @@
 * Models that align LLM profiles get ``<dataset>.useremb`` / ``.itememb`` built once if missing.
 """
 
+import hashlib
 import os
 import shutil
 from logging import getLogger
@@ -35,6 +36,24 @@ def _interaction_files(config):
     if config["benchmark_filename"]:
         return [os.path.join(path, f"{name}.{part}.inter") for part in config["benchmark_filename"]]
     return [os.path.join(path, f"{name}.inter")]
+
+
+def data_fingerprint(config):
+    """``{file name: sha256}`` of every atomic file a run of ``config`` reads (interactions or the benchmark
+    split, user and item features, profile vectors): stored in checkpoints, so a resumed or re-scored run
+    can tell that its split or its profile vectors changed since it was trained."""
+    name, path = config["dataset"], config["data_path"]
+    suffixes = ["user", "item", *(config["additional_feat_suffix"] or [])]
+    files = _interaction_files(config) + [os.path.join(path, f"{name}.{suffix}") for suffix in suffixes]
+    fingerprint = {}
+    for file in files:
+        if os.path.isfile(file):
+            digest = hashlib.sha256()
+            with open(file, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+            fingerprint[os.path.basename(file)] = digest.hexdigest()
+    return fingerprint
 
 
 def _download_url(name):

@@ -10,11 +10,11 @@ import torch.distributed as dist
 from recbole.data import data_preparation
 from recbole.utils import get_environment, init_logger, init_seed, set_color
 
-from recbole_darec.checkpoint import load_checkpoint, rebuild_config_dict, restore_model
+from recbole_darec.checkpoint import check_same_data, load_checkpoint, rebuild_config_dict, restore_model
 from recbole_darec.checks import check_value
 from recbole_darec.config import Config
 from recbole_darec.data import create_dataset, mask_training_items_only
-from recbole_darec.prepare import prepare_dataset_files
+from recbole_darec.prepare import data_fingerprint, prepare_dataset_files
 from recbole_darec.trainer import evaluate_by_user_activity, latest_last_checkpoint
 from recbole_darec.utils import get_model, get_trainer, set_threads
 
@@ -55,7 +55,7 @@ def run_recbole_darec(
     logger.info(model)
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
     if resume:
-        path = latest_last_checkpoint(config["checkpoint_dir"], config["model"]) if resume == "latest" else resume
+        path = latest_last_checkpoint(config) if resume == "latest" else resume
         trainer.resume_checkpoint(path)
 
     best_valid_score, best_valid_result = trainer.fit(
@@ -144,6 +144,8 @@ def load_data_and_model(model_file, config_overrides=None):
     checkpoint = load_checkpoint(model_file)
     config = Config(config_dict={**rebuild_config_dict(checkpoint), **(config_overrides or {})})
     prepare_dataset_files(config)
+    if not check_same_data(model_file, checkpoint, data_fingerprint(config)):
+        getLogger().warning(f"{model_file} records no data fingerprint: its split cannot be checked.")
     init_logger(config)
     logging.getLogger().setLevel(logging.WARNING)
     dataset, model, train_data, valid_data, test_data = _build(config)

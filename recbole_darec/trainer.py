@@ -2,13 +2,17 @@
 
 * Best-model checkpoints use :mod:`recbole_darec.checkpoint` (atomic, weights-only).
 * At the start of every epoch the state after the previous one is written to
-  ``<best checkpoint>.last.pth`` with every random state a run consumes (torch, numpy,
-  Python and the training loader's generator), so an interrupted run resumed with
-  ``--resume`` finishes exactly like an uninterrupted one.
+  ``<best checkpoint>.last.pth`` with every random state a run consumes (torch's CPU and, on a
+  GPU, CUDA generators, numpy, Python and the training loader's generator), so an interrupted
+  run resumed with ``--resume`` finishes exactly like an uninterrupted one.
+* Every checkpoint records the sha256 of the files the run read (split and profile vectors);
+  ``--resume`` continues a checkpoint only if it is the same run (every setting but where files
+  go and how the run reports, :func:`recbole_darec.checkpoint.first_difference`) on the same data.
 * RecBole wraps models in DistributedDataParallel with a CUDA device id; on CPU
   processes (gloo) the device id must be omitted.
 """
 
+import functools
 import glob
 import json
 import os
@@ -21,8 +25,16 @@ from recbole.trainer import Trainer as RecBoleTrainer
 from recbole.trainer.trainer import AbstractTrainer
 from torch.nn.parallel import DistributedDataParallel
 
-from recbole_darec.checkpoint import CheckpointError, load_checkpoint, restore_model, save_checkpoint
+from recbole_darec.checkpoint import (
+    CheckpointError,
+    check_same_data,
+    first_difference,
+    load_checkpoint,
+    restore_model,
+    save_checkpoint,
+)
 from recbole_darec.diagnostics import user_activity_groups
+from recbole_darec.prepare import data_fingerprint
 
 LAST_SUFFIX = ".last.pth"
 
@@ -38,19 +50,29 @@ class _DeviceAwareDDP(AbstractTrainer):
             self.distributed_model = DistributedDataParallel(self.model, device_ids=device_ids)
 
 
-def _rng_state(train_data):
+def _rng_state(train_data, device):
     np_state = np.random.get_state()
-    return {
+    state = {
         "torch": torch.get_rng_state(),
         "numpy_keys": torch.from_numpy(np_state[1].astype(np.int64)),
         "numpy_meta": json.dumps([np_state[0], int(np_state[2]), int(np_state[3]), float(np_state[4])]),
         "python": json.dumps(random.getstate(), default=list),
         "loader": train_data.generator.get_state(),
     }
+    if device.type == "cuda":  # SimGCL's noise, edge dropout and RLMRec-Gen's masks draw from CUDA's generator
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
 
 
-def _set_rng_state(state, train_data):
+def _set_rng_state(state, train_data, device, logger):
     torch.set_rng_state(state["torch"])
+    if "cuda" in state and device.type == "cuda" and len(state["cuda"]) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    elif "cuda" in state or device.type == "cuda":
+        logger.warning(
+            "the checkpoint's random state was saved on another kind or number of devices than this run uses: "
+            "the resumed run continues correctly but will not repeat the uninterrupted run exactly."
+        )
     name, pos, has_gauss, gauss = json.loads(state["numpy_meta"])
     np.random.set_state((name, state["numpy_keys"].numpy().astype(np.uint32), pos, has_gauss, gauss))
     version, internal, gauss_next = json.loads(state["python"])
@@ -76,6 +98,10 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
             torch.distributed.broadcast_object_list(names, src=0)
             self.saved_model_file = names[0]
 
+    @functools.cached_property
+    def data_fingerprint(self):
+        return data_fingerprint(self.config)
+
     @property
     def last_checkpoint_file(self):
         return self.saved_model_file[: -len(".pth")] + LAST_SUFFIX
@@ -100,13 +126,15 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         if not self._is_writer():
             return
         path = kwargs.pop("saved_model_file", self.saved_model_file)
-        save_checkpoint(path, self.config, self.model.state_dict(), epoch, **self._training_state())
+        save_checkpoint(
+            path, self.config, self.model.state_dict(), epoch, self.data_fingerprint, **self._training_state()
+        )
         if verbose:
             self.logger.info(f"Saving current: {path}")
 
     def _train_epoch(self, train_data, epoch_idx, loss_func=None, show_progress=False):
         if self._resume_rng is not None:
-            _set_rng_state(self._resume_rng, train_data)
+            _set_rng_state(self._resume_rng, train_data, self.device, self.logger)
             self._resume_rng = None
         if epoch_idx > 0 and self._is_writer():
             save_checkpoint(
@@ -114,7 +142,8 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
                 self.config,
                 self.model.state_dict(),
                 epoch_idx - 1,
-                rng=_rng_state(train_data),
+                self.data_fingerprint,
+                rng=_rng_state(train_data, self.device),
                 **self._training_state(),
             )
         start = time.perf_counter()
@@ -133,11 +162,15 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
     def resume_checkpoint(self, resume_file):
         """Continue from a ``.last.pth`` file: model, optimizer, early-stopping and random states."""
         checkpoint = load_checkpoint(resume_file, map_location=self.device)
-        saved_model = checkpoint["config"].get("model")
-        if saved_model != self.config["model"]:
+        difference = first_difference(checkpoint["config"], self.config)
+        if difference:
+            key, saved, current = difference
             raise CheckpointError(
-                f"{resume_file} is a {saved_model} checkpoint; this run trains {self.config['model']}."
+                f"{resume_file} belongs to another run: its {key} is {saved!r}, this run's is {current!r}. "
+                "Resume with the settings it was trained with, or start a new run without --resume."
             )
+        if not check_same_data(resume_file, checkpoint, self.data_fingerprint):
+            self.logger.warning(f"{resume_file} records no data fingerprint: its split cannot be checked.")
         if "rng" not in checkpoint:
             raise CheckpointError(
                 f"{resume_file} is a best-model checkpoint without training state; "
@@ -205,11 +238,23 @@ def evaluate_by_user_activity(trainer, eval_data, train_dataset, load_best_model
     return result, groups
 
 
-def latest_last_checkpoint(checkpoint_dir, model):
-    """The newest ``<model>-*.last.pth`` in ``checkpoint_dir``, for ``--resume=latest``."""
+def latest_last_checkpoint(config):
+    """For ``--resume=latest``: the newest ``<model>-*.last.pth`` in the checkpoint folder (by the time
+    stored in it) that is this run's: every setting equal (:func:`first_difference`; another dataset or
+    seed is another run). Its data is checked when it is resumed."""
+    checkpoint_dir, model = config["checkpoint_dir"], config["model"]
     files = glob.glob(os.path.join(checkpoint_dir, f"{model}-*{LAST_SUFFIX}"))
     if not files:
         raise CheckpointError(
             f"no '{model}-*{LAST_SUFFIX}' in {checkpoint_dir} to resume from; pass --resume=<path to a .last.pth file>."
         )
-    return max(files, key=os.path.getmtime)
+    candidates = sorted(((load_checkpoint(f), f) for f in files), key=lambda pair: pair[0]["saved_at"], reverse=True)
+    for checkpoint, path in candidates:
+        if first_difference(checkpoint["config"], config) is None:
+            return path
+    key, saved, current = first_difference(candidates[0][0]["config"], config)
+    raise CheckpointError(
+        f"none of the {len(files)} '{model}-*{LAST_SUFFIX}' files in {checkpoint_dir} belongs to this run (the newest, "
+        f"{candidates[0][1]}, has {key} = {saved!r}, this run {current!r}); start without --resume, or pass "
+        "--resume=<path> with the settings that file was trained with."
+    )

@@ -130,3 +130,57 @@ def test_the_best_epoch_comes_from_the_trainer_and_keeps_the_last_tie(trained_li
     best = max(result["recall@20"] for _, result in history)
     last_best_epoch = max(epoch for epoch, result in history if result["recall@20"] == best)
     assert trained_lightgcn["best_epoch"] == last_best_epoch
+
+
+def test_resume_latest_continues_only_its_own_run(tmp_path, toy_profiled, base_config, copy_dataset):
+    """compare keeps every dataset's and seed's checkpoints in one folder: 'latest' must be this run's."""
+    from recbole_darec.config import Config
+    from recbole_darec.trainer import latest_last_checkpoint
+
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    files = {}
+    for seed in (2020, 2021):  # 2021 is written last, so the newest file is another seed's
+        run_recbole_darec("LightGCN", "toy", config_dict=base_config(tmp_path, epochs=2, seed=seed))
+        files[seed] = max(
+            glob.glob(str(tmp_path / "saved" / "*.last.pth")), key=lambda f: load_checkpoint(f)["saved_at"]
+        )
+    assert files[2020] != files[2021]
+
+    def config(**overrides):
+        return Config(model="LightGCN", dataset="toy", config_dict=base_config(tmp_path, epochs=2, **overrides))
+
+    assert latest_last_checkpoint(config(seed=2020)) == files[2020]
+    assert latest_last_checkpoint(config(seed=2021)) == files[2021]
+    with pytest.raises(CheckpointError, match="none of the 2 .*has seed = 2021, this run 2022"):
+        latest_last_checkpoint(config(seed=2022))
+    with pytest.raises(CheckpointError, match="has learning_rate = 0.001, this run 0.002"):
+        latest_last_checkpoint(config(seed=2021, learning_rate=0.002))
+    # an explicit path that belongs to another run is refused with the first differing key and both values
+    with pytest.raises(CheckpointError, match="its seed is 2021, this run's is 2020"):
+        run_recbole_darec("LightGCN", "toy", config_dict=base_config(tmp_path, epochs=2), resume=files[2021])
+    resumed = run_recbole_darec("LightGCN", "toy", config_dict=base_config(tmp_path, epochs=2), resume="latest")
+    assert resumed["test_result"]
+
+
+def test_a_changed_split_is_refused_by_resume_and_evaluate(tmp_path, toy_profiled, base_config, copy_dataset):
+    from recbole_darec.evaluate import rescore
+
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    settings = base_config(tmp_path, epochs=2)
+    best = run_recbole_darec("RLMRecConLightGCN", "toy", config_dict=settings)["model_file"]
+    last = glob.glob(str(tmp_path / "saved" / "*.last.pth"))[0]
+    assert set(load_checkpoint(best)["data_fingerprint"]) == {"toy.inter", "toy.useremb", "toy.itememb"}
+    vectors = tmp_path / "dataset" / "toy" / "toy.itememb"
+    lines = vectors.read_text().splitlines()
+    changed = lines[-1][:-1] + ("1" if lines[-1][-1] != "1" else "2")  # one item's vector re-encoded
+    vectors.write_text("\n".join([*lines[:-1], changed]) + "\n")
+    with pytest.raises(CheckpointError, match=r"trained on other data than is there now \(toy.itememb changed\)"):
+        rescore(best, {})
+    with pytest.raises(CheckpointError, match="toy.itememb changed"):
+        run_recbole_darec("RLMRecConLightGCN", "toy", config_dict=settings, resume=last)
+    vectors.write_text("\n".join(lines) + "\n")
+    assert rescore(best, {}).result  # the files it was trained on are back
+    inter = tmp_path / "dataset" / "toy" / "toy.inter"
+    inter.write_text(inter.read_text() + "1\t90\n")
+    with pytest.raises(CheckpointError, match=r"toy.inter changed"):
+        rescore(best, {})

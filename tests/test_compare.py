@@ -2,7 +2,6 @@
 
 import csv
 import os
-import time
 
 import pytest
 
@@ -82,19 +81,32 @@ def test_runs_go_seed_by_seed_so_a_batch_cut_short_leaves_complete_pairs(tmp_pat
     assert started == [("A", 2020), ("B", 2020), ("A", 2021), ("B", 2021)]
 
 
-def test_two_compares_on_one_out_keep_each_others_rows(tmp_path, monkeypatch):
-    import recbole_darec.compare as compare
+def test_two_processes_storing_rows_at_once_lose_none(tmp_path):
+    """Two real processes on one --out, each storing 30 rows as fast as it can: every row reaches results.csv."""
+    import subprocess
+    import sys
+
     from recbole_darec.leaderboard import read_rows
 
-    def fake_run(model, dataset, seed, config_files, overrides, out):
-        if seed == 2021:  # while this run trains, a second compare on the same --out finishes seed 2022
-            deadline = time.time() + 30
-            while not read_rows(os.path.join(out, "results.csv")):  # once seed 2020's row is on disk
-                assert time.time() < deadline, "seed 2020's row never reached results.csv"
-                time.sleep(0.01)
-            assert compare.main(["--models=A", "--seeds=2022,", f"--out={out}"]) == 0
-        return ok_row(model, seed)
+    script = (
+        "import sys\n"
+        "from recbole_darec.compare import store_row\n"
+        "for seed in range(30):\n"
+        "    store_row(sys.argv[1], {'model': sys.argv[2], 'seed': seed, 'status': 'ok', 'test_recall@20': 0.1})\n"
+    )
+    processes = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path), model]) for model in ("A", "B")]
+    assert [p.wait(timeout=300) for p in processes] == [0, 0]
+    rows = read_rows(tmp_path / "results.csv")
+    assert sorted((r["model"], r["seed"]) for r in rows) == [(m, seed) for m in "AB" for seed in range(30)]
 
-    monkeypatch.setattr(compare, "run_one", fake_run)
+
+def test_rows_of_an_older_results_csv_are_kept(tmp_path, monkeypatch):
+    """A folder from before row files: its CSV rows get files, so the CSV rebuilt after a new run keeps them."""
+    import recbole_darec.compare as compare
+    from recbole_darec.atomic_io import atomic_write_csv
+    from recbole_darec.leaderboard import read_rows
+
+    atomic_write_csv(tmp_path / "results.csv", [ok_row("A", 2020)], list(ok_row("A", 2020)))
+    monkeypatch.setattr(compare, "run_one", lambda model, dataset, seed, *rest: ok_row(model, seed))
     assert compare.main(["--models=A", "--seeds=2020,2021", f"--out={tmp_path}"]) == 0
-    assert sorted(r["seed"] for r in read_rows(tmp_path / "results.csv")) == [2020, 2021, 2022]
+    assert sorted(r["seed"] for r in read_rows(tmp_path / "results.csv")) == [2020, 2021]

@@ -93,7 +93,8 @@ def test_scoring_alignment_of_any_checkpoint(tmp_path, toy_profiled, base_config
     ]
     assert sum(row in alignment_row for row in kept) == 1
     assert main([other_file]) == 0
-    assert "on test_ndcg@10 (paired" in capsys.readouterr().out  # no --main_metric: the run's own valid_metric
+    # no --main_metric: the run's own valid_metric
+    assert "on test_ndcg@10, over the seeds both finished" in capsys.readouterr().out
     assert "align_user_cf_profile_knn20" in out.read_text().splitlines()[0]
     os.remove(tmp_path / "dataset" / "toy" / "toy.itememb")
     assert main([model_file, "--alignment"]) == 2

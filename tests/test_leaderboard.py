@@ -9,7 +9,7 @@ from scipy import stats
 from recbole_darec.leaderboard import (
     main,
     mean_std,
-    paired_test,
+    paired_comparison,
     pick_main_metric,
     relative_gain,
     render_markdown,
@@ -23,11 +23,35 @@ def test_mean_std_gain_and_paired_test_on_known_numbers():
     assert relative_gain(0.15, 0.12) == pytest.approx(0.25)
     model = {1: 0.20, 2: 0.22, 3: 0.25}
     base = {1: 0.18, 2: 0.21, 3: 0.22}
-    p, n = paired_test(model, base)
+    gain, p, n, no_test = paired_comparison(model, base)
     assert n == 3 and p == pytest.approx(stats.ttest_rel([0.20, 0.22, 0.25], [0.18, 0.21, 0.22]).pvalue)
     assert p == pytest.approx(0.0742, abs=1e-3)  # differences .02 .01 .03: t = 0.02 / (0.01 / sqrt 3) = 3.464, df 2
-    assert math.isnan(paired_test({1: 0.2}, {1: 0.1})[0])  # one pair: no test
-    assert paired_test({1: 0.3, 2: 0.4}, {1: 0.2, 2: 0.3}) == (0.0, 2)  # constant non-zero difference
+    assert gain == pytest.approx(0.67 / 0.61 - 1) and no_test == ""
+    one = paired_comparison({1: 0.2}, {1: 0.1})  # one pair: a gain, no test
+    assert one.gain == pytest.approx(1.0) and math.isnan(one.p) and one.no_test == "1 pair"
+    same = paired_comparison({1: 0.3, 2: 0.4}, {1: 0.2, 2: 0.3})  # identical differences: no test, not p = 0
+    assert math.isnan(same.p) and same.no_test == "identical differences" and same.n_pairs == 2
+
+
+def test_gain_and_test_use_the_same_paired_seeds():
+    """Seed 3 of the baseline has no partner: it is left out of the gain as it is of the test."""
+    rows = [
+        {"model": m, "seed": seed, "status": "ok", "test_recall@20": value}
+        for m, seed, value in (
+            ("A", 1, "0.10"),
+            ("A", 2, "0.12"),
+            ("A", 3, "0.50"),
+            ("B", 1, "0.11"),
+            ("B", 2, "0.14"),
+        )
+    ]
+    summary = summarize(rows, ["A", "B"], ["test_recall@20"])
+    assert summary[0]["metrics"]["test_recall@20"]["mean"] == pytest.approx(0.24)  # the table: all of A's seeds
+    paired = summary[1]["metrics"]["test_recall@20"]
+    assert paired["gain"] == pytest.approx(0.125 / 0.11 - 1) and paired["n_pairs"] == 2
+    text = render_markdown(summary, ["test_recall@20"], "test_recall@20", "t")
+    p = stats.ttest_rel([0.11, 0.14], [0.10, 0.12]).pvalue
+    assert f"| B | +13.64% | {p:.3g} | 2 |" in text
 
 
 def test_summary_marks_best_reports_gain_and_failures():
@@ -39,10 +63,10 @@ def test_summary_marks_best_reports_gain_and_failures():
     ]
     summary = summarize(rows, ["A", "B"], ["test_recall@20"])
     assert summary[0]["metrics"]["test_recall@20"]["mean"] == pytest.approx(0.11)
-    assert summary[1]["metrics"]["test_recall@20"]["gain"] == pytest.approx(0.13 / 0.11 - 1)
+    assert summary[1]["metrics"]["test_recall@20"]["gain"] == pytest.approx(0.13 / 0.10 - 1)  # seed 1, the pair
     text = render_markdown(summary, ["test_recall@20"], "test_recall@20", "t")
     assert "**0.1300 ± 0.0000**" in text and "| B | 1 (1 failed) |" in text
-    assert "+18.18%" in text and "B, seed 2: exit 1: boom" in text
+    assert "| B | +30.00% | no test (1 pair) | 1 |" in text and "B, seed 2: exit 1: boom" in text
 
 
 def test_lower_is_better_metrics_are_bolded_at_their_minimum():
