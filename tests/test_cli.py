@@ -25,29 +25,45 @@ def test_cli_trains_one_epoch_and_reports_metrics(tmp_path, model, run_cli):
     assert METRIC_LINE.search(result.stdout), result.stdout
 
 
-@pytest.mark.slow
+def _main(capsys, *args):
+    """run_recbole_darec.py's main in this process: (exit code, one-line stderr)."""
+    import run_recbole_darec
+
+    code = run_recbole_darec.main(list(args))
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return code, err
+
+
 @pytest.mark.parametrize("model", ["LightGCNN", "DaRecMatrixFactorization"])
-def test_unknown_model_is_a_clear_error(tmp_path, run_cli, model):
-    result = run_cli("run_recbole_darec.py", f"--model={model}", "--dataset=ml-100k")
-    assert result.returncode == 2
-    assert f"unknown model '{model}'" in result.stderr and "DaRecLightGCN" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_unknown_model_is_a_clear_error(capsys, model):
+    code, err = _main(capsys, f"--model={model}", "--dataset=ml-100k")
+    assert code == 2
+    assert f"unknown model '{model}'" in err and "DaRecLightGCN" in err
 
 
-@pytest.mark.slow
-def test_missing_dataset_names_the_path_and_the_fix(tmp_path, run_cli):
-    result = run_cli("run_recbole_darec.py", "--model=LightGCN", "--dataset=no-such-data", f"--data_path={tmp_path}")
-    assert result.returncode == 2
-    assert os.path.join(str(tmp_path), "no-such-data", "no-such-data.inter") in result.stderr
-    assert "recbole_darec.convert" in result.stderr
+def test_missing_dataset_names_the_path_and_the_fix(tmp_path, capsys):
+    code, err = _main(capsys, "--model=LightGCN", "--dataset=no-such-data", f"--data_path={tmp_path}")
+    assert code == 2
+    assert os.path.join(str(tmp_path), "no-such-data", "no-such-data.inter") in err
+    assert "recbole_darec.convert" in err
 
 
-@pytest.mark.slow
-def test_bad_config_value_is_a_clear_error(tmp_path, run_cli):
-    result = run_cli(
-        "run_recbole_darec.py", "--model=LightGCN", "--dataset=ml-100k", "--epochs=ten", f"--data_path={tmp_path}"
-    )
-    assert result.returncode == 2 and "'epochs'" in result.stderr and "integer" in result.stderr
+def test_bad_config_value_is_a_clear_error(tmp_path, capsys):
+    code, err = _main(capsys, "--model=LightGCN", "--dataset=ml-100k", "--epochs=ten", f"--data_path={tmp_path}")
+    assert code == 2 and "'epochs'" in err and "integer" in err
+
+
+def test_a_misspelt_setting_is_refused_with_the_key_it_resembles(tmp_path, capsys):
+    """RecBole accepts any key: --darec_glo_weigth=0.5 would train with the default global weight, silently."""
+    code, err = _main(capsys, "--model=DaRecLightGCN", "--dataset=ml-100k", "--darec_glo_weigth=0.5")
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1
+    assert "'darec_glo_weigth'" in lines[0] and "did you mean 'darec_glo_weight'?" in lines[0]
+    preset = tmp_path / "preset.yaml"
+    preset.write_text("learning_rate: 0.005\nrlmrec_temprature: 0.1\n")
+    code, err = _main(capsys, "--model=LightGCN", "--dataset=ml-100k", f"--config_files={preset}")
+    assert code == 2 and f"config file {preset}" in err and "did you mean 'rlmrec_temperature'?" in err
 
 
 def test_readme_test_command_is_what_ci_runs(repo_root):

@@ -51,20 +51,76 @@ def test_model_lookup_prefers_ours_then_recbole():
 
 
 def test_every_preset_key_is_a_known_setting(repo_root):
-    """A typo in a protocol, tuned or dataset preset (``darec_global_los``) would be read and silently ignored."""
+    """A typo in a protocol, tuned or dataset preset (``darec_global_los``) is refused, not silently ignored."""
     import glob
-    import os
 
     import yaml
 
-    from recbole_darec.config import PROPERTIES_DIR, RECBOLE_PROPERTIES_DIR
+    from recbole_darec.config import PROPERTIES_DIR, check_known_keys
 
-    def keys(pattern):
-        return {key for path in glob.glob(pattern, recursive=True) for key in (yaml.safe_load(open(path)) or {})}
-
-    known = keys(os.path.join(RECBOLE_PROPERTIES_DIR, "**", "*.yaml"))
-    known |= keys(os.path.join(PROPERTIES_DIR, "overall.yaml")) | keys(os.path.join(PROPERTIES_DIR, "model", "*.yaml"))
     for folder in ("protocol", "tuned", "dataset"):
         for path in glob.glob(os.path.join(PROPERTIES_DIR, folder, "*.yaml")):
-            unknown = keys(path) - known
-            assert not unknown, f"{os.path.relpath(path, repo_root)}: unknown keys {sorted(unknown)}"
+            check_known_keys(yaml.safe_load(open(path)) or {}, path)
+    with pytest.raises(ConfigError, match="'darec_global_los' in x.yaml: did you mean 'darec_global_loss'"):
+        check_known_keys({"darec_global_los": "kl"}, "x.yaml")
+
+
+def test_keys_of_the_users_own_are_accepted_once_declared():
+    settings = {"my_feature_flag": True, "user_config_keys": ["my_feature_flag"]}
+    assert Config(model="LightGCN", dataset="ml-100k", config_dict=settings)["my_feature_flag"] is True
+    with pytest.raises(ConfigError, match="declare it with --user_config_keys=\\[my_feature_flag\\]"):
+        Config(model="LightGCN", dataset="ml-100k", config_dict={"my_feature_flag": True})
+
+
+def test_a_missing_package_yaml_is_an_error_naming_it(monkeypatch, tmp_path):
+    import shutil
+
+    import recbole_darec.config as config_module
+
+    copy = tmp_path / "properties"
+    shutil.copytree(config_module.PROPERTIES_DIR, copy)
+    (copy / "model" / "DaRec.yaml").unlink()
+    monkeypatch.setattr(config_module, "PROPERTIES_DIR", str(copy))
+    with pytest.raises(ConfigError, match=f"{copy / 'model' / 'DaRec.yaml'} is missing"):
+        Config(model="DaRecSGL", dataset="ml-100k")
+    assert Config(model="SGL", dataset="ml-100k")["ssl_views"] == "subgraph_per_epoch"  # reads no DaRec.yaml
+
+
+@pytest.mark.slow
+def test_a_wheel_installed_without_the_checkout_has_the_checkouts_defaults(tmp_path, repo_root):
+    """After pip install . (no editable checkout), the package still reads every default of properties/."""
+    import glob
+    import json
+    import subprocess
+    import zipfile
+
+    from recbole_darec.checkpoint import config_to_json
+
+    def run(*args, **kwargs):
+        result = subprocess.run(args, capture_output=True, text=True, **kwargs)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout
+
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", tmp_path, repo_root)
+    (wheel,) = glob.glob(str(tmp_path / "*.whl"))
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    for path in glob.glob(os.path.join(repo_root, "properties", "**", "*.yaml"), recursive=True):
+        assert "recbole_darec/" + os.path.relpath(path, repo_root) in shipped
+    site = tmp_path / "site"
+    run(sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site, wheel)
+    script = (
+        "import json, sys\n"
+        "from recbole_darec.checkpoint import config_to_json\n"
+        "from recbole_darec.config import Config\n"
+        "config = Config(model='DaRecLightGCN', dataset='ml-100k', config_dict={'data_path': sys.argv[1]})\n"
+        "print(json.dumps({'module': sys.modules['recbole_darec'].__file__, "
+        "'config': json.loads(config_to_json(config))}))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(site))
+    installed = json.loads(run(sys.executable, "-c", script, str(tmp_path), cwd=tmp_path, env=env))
+    assert installed["module"].startswith(str(site))  # the wheel's copy, not the checkout
+    here = Config(model="DaRecLightGCN", dataset="ml-100k", config_dict={"data_path": str(tmp_path)})
+    assert installed["config"] == json.loads(config_to_json(here))
+    os.remove(site / "recbole_darec" / "properties" / "model" / "DaRec.yaml")
+    broken = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, env=env)
+    assert broken.returncode != 0 and "DaRec.yaml is missing" in broken.stderr
