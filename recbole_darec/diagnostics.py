@@ -36,19 +36,25 @@ def linear_cka(x, y):
     return float(cross / ((x.T @ x).norm() * (y.T @ y).norm()).clamp(min=1e-12))
 
 
-def knn_overlap(x, y, k=20):
-    """Mean share of each row's ``k`` nearest neighbours (cosine) that the two representations have in common."""
-    k = min(k, len(x) - 1)
+def knn_overlap(x, y, k=20, chunk=4096):
+    """Mean share of each row's ``k`` nearest neighbours (cosine) that the two representations have in common.
 
-    def neighbours(z):
-        unit = F.normalize(z, dim=1)
-        similarity = unit @ unit.T
-        similarity.fill_diagonal_(-float("inf"))
-        return similarity.topk(k, dim=1).indices
-
-    a, b = neighbours(x), neighbours(y)
-    common = (a.unsqueeze(2) == b.unsqueeze(1)).any(dim=2).sum(dim=1)
-    return float(common.float().mean() / k)
+    Rows are taken ``chunk`` at a time, so memory is ``chunk x n`` similarities, not ``n x n`` (all items of
+    a large catalogue: 50,000 rows would need 10 GB at once)."""
+    n, k = len(x), min(k, len(x) - 1)
+    units = F.normalize(x, dim=1), F.normalize(y, dim=1)
+    common = 0
+    for start in range(0, n, chunk):
+        rows = torch.arange(start, min(start + chunk, n), device=x.device)
+        a, b = (
+            (unit[rows] @ unit.T)
+            .index_put_((torch.arange(len(rows)), rows), torch.tensor(-float("inf")))
+            .topk(k)
+            .indices
+            for unit in units
+        )
+        common += int((a.unsqueeze(2) == b.unsqueeze(1)).any(dim=2).sum())
+    return common / (n * k)
 
 
 def alignment_report(cf, profile, shared=None, specific=None):

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from recbole_darec.config import Config, ConfigError
 from recbole_darec.prepare import prepare_dataset_files
@@ -186,3 +187,115 @@ def test_rlmrec_gen_mask_token_replaces_the_masked_nodes(init):
     kept[masked] = False
     assert torch.equal(masked_ego[kept], ego[kept])
     assert (alignment.mask_token.abs().sum() == 0) == (init == "zero")
+
+
+def test_rlmrec_gen_reconstructs_the_masked_nodes_profiles():
+    """The loss of a step is InfoNCE of the decoded outputs of the nodes its transform_ego masked (users then
+    items, one id space) against those nodes' profile vectors, among the masked nodes only."""
+    from recbole_darec.model.rlmrec import RLMRecGenAlignment
+
+    config = {
+        "rlmrec_gen_weight": 0.3,
+        "rlmrec_temperature": 0.2,
+        "rlmrec_mask_ratio": 0.5,
+        "rlmrec_max_masked": 4,
+        "rlmrec_mask_token_init": "zero",
+    }
+    alignment = RLMRecGenAlignment(config, cf_dim=4, llm_dim=6, n_users=5, n_items=7)
+    g = torch.Generator().manual_seed(3)
+    user_all, item_all = torch.randn(5, 4, generator=g), torch.randn(7, 4, generator=g)
+    user_profile, item_profile = torch.randn(5, 6, generator=g), torch.randn(7, 6, generator=g)
+    alignment.transform_ego(torch.randn(12, 4, generator=g))
+    masked = alignment._masked
+    assert len(masked) == 4  # half of 12 nodes, capped at rlmrec_max_masked
+    ids = torch.tensor([1]), torch.tensor([2]), torch.tensor([3])  # the batch does not choose the nodes
+    with torch.no_grad():
+        loss = alignment.loss(*ids, user_all, item_all, user_profile, item_profile)["rlmrec_gen"]
+        outputs, profiles = torch.cat([user_all, item_all])[masked], torch.cat([user_profile, item_profile])[masked]
+        expected = _info_nce_by_hand(alignment.decoder(outputs), profiles, torch.arange(4), 0.2)
+    assert loss.item() == pytest.approx(0.3 * expected.item(), rel=1e-5)
+    assert alignment._masked is None  # one reconstruction per masking
+
+
+DAREC_SETTINGS = {
+    "darec_or_weight": 0.1,
+    "darec_uni_weight": 0.2,
+    "darec_glo_weight": 0.3,
+    "darec_loc_weight": 0.4,
+    "darec_n_clusters": 2,
+    "darec_cluster_interval": 1,
+    "darec_cluster_sample": 6,
+    "darec_row_sample": 64,
+    "darec_global_loss": "kl",
+    "darec_global_target": "head",
+    "darec_global_temperature": 0.5,
+    "darec_cf_head": "linear",
+    "darec_llm_head": "mlp",
+    "darec_center_matching": "joint",
+    "darec_center_loss": "infonce",
+    "darec_center_temperature": 0.2,
+    "darec_scatter_backend": "torch",
+    "darec_diagnostics_interval": 0,
+    "seed": 7,
+}
+
+
+def test_darec_wires_each_part_into_its_own_term():
+    """Each term of DaRecAlignment.loss from the heads' parts by hand: which side (CF / LLM), which part
+    (shared / specific) and which nodes (users / items) go where, each times its own weight."""
+    from recbole_darec.model.darec import DaRecAlignment
+    from recbole_darec.model.losses import cosine_gram, uniformity
+
+    alignment = DaRecAlignment(DAREC_SETTINGS, cf_dim=4, llm_dim=6, n_users=8, n_items=9)
+    g = torch.Generator().manual_seed(4)
+    user_all, item_all = torch.randn(8, 4, generator=g), torch.randn(9, 4, generator=g)
+    user_profile, item_profile = torch.randn(8, 6, generator=g), torch.randn(9, 6, generator=g)
+    users, pos, neg = torch.tensor([5, 2, 5, 7]), torch.tensor([1, 3, 1, 3]), torch.tensor([8, 3, 8, 1])
+    with torch.no_grad():
+        terms = alignment.loss(users, pos, neg, user_all, item_all, user_profile, item_profile)
+        u, i = torch.tensor([2, 5, 7]), torch.tensor([1, 3, 8])  # the distinct users and items, 3 each
+        parts = {}  # parts[(side, kind)] = (shared, specific) of users and of items, unit rows
+        for side, heads, (user_rows, item_rows) in (
+            ("cf", alignment.cf_heads, (user_all[u], item_all[i])),
+            ("llm", alignment.llm_heads, (user_profile[u], item_profile[i])),
+        ):
+            for kind, rows in (("users", user_rows), ("items", item_rows)):
+                shared, specific = heads(rows)
+                parts[(side, kind)] = F.normalize(shared, dim=1), F.normalize(specific, dim=1)
+        expected = {"or": 0.0, "uni": 0.0, "glo": 0.0}
+        for kind in ("users", "items"):
+            for side in ("cf", "llm"):
+                shared, specific = parts[(side, kind)]
+                expected["or"] += float((shared * specific).sum(dim=1).pow(2).mean())
+                expected["uni"] += float(uniformity(cosine_gram(specific)))
+            cf_shared, llm_shared = parts[("cf", kind)][0], parts[("llm", kind)][0]
+            expected["glo"] += float(similarity_structure_by_hand(cosine_gram(cf_shared), cosine_gram(llm_shared), 0.5))
+        shared = {side: torch.stack([parts[(side, k)][0] for k in ("users", "items")]) for side in ("cf", "llm")}
+        expected["loc"] = float(alignment.centers.loss(shared["cf"], shared["llm"]))  # the centers of this step
+    assert set(terms) == {"darec_or", "darec_uni", "darec_glo", "darec_loc"}
+    for name, weight in (("or", 0.1), ("uni", 0.2), ("glo", 0.3), ("loc", 0.4)):
+        assert terms[f"darec_{name}"].item() == pytest.approx(weight * expected[name], rel=1e-5), name
+    assert alignment.step == 1 and alignment.get_extra_state() == {"step": 1}
+
+
+def similarity_structure_by_hand(gram_cf, gram_llm, t):
+    """KL of the LLM side's neighbour distribution to the CF side's, written out row by row."""
+    n, total = len(gram_cf), 0.0
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        p_cf = (gram_cf[i, others] / t).softmax(dim=0)
+        p_llm = (gram_llm[i, others] / t).softmax(dim=0)
+        total += float((p_llm * (p_llm / p_cf).log()).sum())
+    return total / n
+
+
+def test_darec_step_counter_loads_from_checkpoints_that_kept_it_as_a_buffer():
+    from recbole_darec.model.darec import DaRecAlignment
+
+    alignment = DaRecAlignment(DAREC_SETTINGS, cf_dim=4, llm_dim=6, n_users=8, n_items=9)
+    state = alignment.state_dict()
+    assert state.pop("_extra_state") == {"step": 0}
+    alignment.load_state_dict({**state, "step": torch.tensor(37)})  # the older format
+    assert alignment.step == 37
+    alignment.load_state_dict({**state, "_extra_state": {"step": 5}})
+    assert alignment.step == 5

@@ -52,6 +52,22 @@ def test_global_loss_is_zero_for_identical_similarity_structure():
         assert similarity_structure(cosine_gram(x), cosine_gram(other), kind, 0.2).item() > 0.05
 
 
+def test_kl_global_form_matches_a_written_out_divergence():
+    """mean_i KL(p_b(.|i) || p_a(.|i)), p(j|i) = exp(g_ij / t) / sum_{l != i} exp(g_il / t) over j != i."""
+    a, b = (
+        cosine_gram(torch.randn(6, 3, generator=torch.Generator().manual_seed(12))),
+        cosine_gram(torch.randn(6, 3, generator=torch.Generator().manual_seed(13))),
+    )
+    t, total = 0.3, 0.0
+    for i in range(6):
+        others = [j for j in range(6) if j != i]
+        p_a = torch.stack([a[i, j] / t for j in others]).softmax(dim=0)
+        p_b = torch.stack([b[i, j] / t for j in others]).softmax(dim=0)
+        total += float((p_b * (p_b / p_a).log()).sum())
+    assert similarity_structure(a, b, "kl", t).item() == pytest.approx(total / 6, rel=1e-5)
+    assert similarity_structure(b, a, "kl", t).item() != pytest.approx(total / 6, rel=1e-3)  # not symmetric
+
+
 def test_cross_side_global_loss_singles_out_each_rows_counterpart():
     x = unit(torch.randn(2, 8, 4, generator=torch.Generator().manual_seed(4)))
     noisy = unit(x + 0.05 * torch.randn(2, 8, 4, generator=torch.Generator().manual_seed(5)))

@@ -156,11 +156,25 @@ class DaRecAlignment(ProfileAlignment):
         )
         self.diagnostics_interval = check_value(config, "darec_diagnostics_interval", int, 0)
         self.diagnostics = {}  # the last figures of ``log_diagnostics``
-        self.register_buffer("step", torch.zeros((), dtype=torch.long))
+        # A host-side counter (a device tensor read every step would make every step wait for the GPU),
+        # saved in checkpoints through nn.Module's extra state, so a resumed run draws the same samples.
+        self.step = 0
+
+    def get_extra_state(self):
+        return {"step": self.step}
+
+    def set_extra_state(self, state):
+        self.step = int(state["step"])
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        legacy = state_dict.pop(prefix + "step", None)  # checkpoints that kept the counter as a buffer
+        if legacy is not None and prefix + "_extra_state" not in state_dict:
+            state_dict[prefix + "_extra_state"] = {"step": int(legacy)}
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _generator(self, salt):
         """A random stream per step and purpose, independent of torch's global one (resume-safe)."""
-        return torch.Generator().manual_seed(self.seed * 1_000_003 + int(self.step) * 7 + salt)
+        return torch.Generator().manual_seed(self.seed * 1_000_003 + self.step * 7 + salt)
 
     @staticmethod
     def _sample(rows, size, generator):
@@ -178,7 +192,7 @@ class DaRecAlignment(ProfileAlignment):
         nodes = self._node_sample(cf_all, 11 + side)
         cf_unit = F.normalize(self.cf_heads(cf_all[nodes])[0], dim=1)
         llm_unit = F.normalize(self.llm_heads(llm_all[nodes])[0], dim=1)
-        self.centers.refit(side, cf_unit, llm_unit, np.random.default_rng(self.seed + int(self.step)))
+        self.centers.refit(side, cf_unit, llm_unit, np.random.default_rng(self.seed + self.step))
 
     @torch.no_grad()
     def log_diagnostics(self, user_all, item_all, user_profile, item_profile):
@@ -193,15 +207,15 @@ class DaRecAlignment(ProfileAlignment):
             report = alignment_report(cf, llm, shared=(cf_sh, llm_sh), specific=(cf_sp, llm_sp))
             figures.update({f"{side}_{k}": round(v, 4) for k, v in report.items()})
         self.diagnostics = figures
-        getLogger().info(f"DaRec diagnostics at step {int(self.step)}: {figures}")
+        getLogger().info(f"DaRec diagnostics at step {self.step}: {figures}")
 
     def loss(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
         active = [name for name, w in self.weights.items() if w]
         if not active:
             return {}
-        if self.diagnostics_interval and int(self.step) % self.diagnostics_interval == 0:
+        if self.diagnostics_interval and self.step % self.diagnostics_interval == 0:
             self.log_diagnostics(user_all, item_all, user_profile, item_profile)
-        if self.weights["loc"] and int(self.step) % self.interval == 0:
+        if self.weights["loc"] and self.step % self.interval == 0:
             self._refit_centers(0, user_all, user_profile)
             self._refit_centers(1, item_all, item_profile)
         # As many users as items, so both sides stack into one batched computation per term.

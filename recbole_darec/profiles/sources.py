@@ -191,6 +191,7 @@ class ProfileGenerator:
     """RLMRec-style two-stage generation with a local transformers causal LM (greedy, deterministic)."""
 
     def __init__(self, model_name_or_path, max_new_tokens=64, min_new_tokens=8, batch_size=8):
+        import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.tokenizer = AutoTokenizer.from_pretrained(model_name_or_path)
@@ -198,6 +199,8 @@ class ProfileGenerator:
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
         self.tokenizer.padding_side = "left"
         self.model = AutoModelForCausalLM.from_pretrained(model_name_or_path).eval()
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"  # generation is the slow step: use a GPU
+        self.model.to(self.device)
         self.max_new_tokens, self.min_new_tokens, self.batch_size = max_new_tokens, min_new_tokens, batch_size
 
     def complete(self, prompts):
@@ -206,6 +209,7 @@ class ProfileGenerator:
         outputs = []
         for start in range(0, len(prompts), self.batch_size):
             batch = self.tokenizer(prompts[start : start + self.batch_size], return_tensors="pt", padding=True)
+            batch = batch.to(self.device)
             with torch.no_grad():
                 generated = self.model.generate(
                     **batch,
@@ -215,7 +219,7 @@ class ProfileGenerator:
                     pad_token_id=self.tokenizer.pad_token_id,
                 )
             new_tokens = generated[:, batch["input_ids"].shape[1] :]
-            outputs += [t.strip() for t in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
+            outputs += [t.strip() for t in self.tokenizer.batch_decode(new_tokens.cpu(), skip_special_tokens=True)]
         return outputs
 
     def generate(self, item_info, train_pairs, max_items=10):
