@@ -1,6 +1,6 @@
 """RecBole's hyper-parameter search (``recbole.trainer.HyperTuning``, hyperopt) for this package's models.
 
-    python -m recbole_darec.hyper --model=DaRecLightGCN --dataset=lastfm --params_file=hyper/darec.hyper \
+    python -m recbole_darec.hyper --model=DaRecLightGCN --dataset=lastfm --params_file=hyper/lastfm-leaky/darec.hyper \
         [--config_files="properties/protocol/rlmrec.yaml"] [--algo=exhaustive] [--max_evals=100] [--output_file=out.md]
 
 RecBole's own ``objective_function`` builds RecBole's Config, which cannot find our models;

@@ -124,3 +124,23 @@ def test_a_wheel_installed_without_the_checkout_has_the_checkouts_defaults(tmp_p
     os.remove(site / "recbole_darec" / "properties" / "model" / "DaRec.yaml")
     broken = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, env=env)
     assert broken.returncode != 0 and "DaRec.yaml is missing" in broken.stderr
+
+
+def test_tuned_presets_are_immutable(repo_root):
+    """A recorded row reruns with its documented command only if the preset it names never changes: a new
+    choice gets a new file (listed in properties/tuned/recorded.sha256 when it is made)."""
+    import glob
+    import hashlib
+
+    folder = os.path.join(repo_root, "properties", "tuned")
+    with open(os.path.join(folder, "recorded.sha256")) as f:
+        recorded = {name: digest for digest, name in (line.split() for line in f if line.strip())}
+    for path in sorted(glob.glob(os.path.join(folder, "*.yaml"))):
+        name = os.path.basename(path)
+        assert name in recorded, f"properties/tuned/{name} is not in recorded.sha256: add its sha256 there"
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        assert digest == recorded[name], (
+            f"properties/tuned/{name} changed after results were recorded with it: restore it and put the "
+            "new choice in a new file"
+        )
