@@ -13,6 +13,23 @@ MovieLens ``.item`` / ``.user`` side files from ``movies.dat`` / ``users.dat``, 
 ``<name>.yaml``: what a run must know about the split (its benchmark files, columns and which
 items to mask at test time), read by this package's Config, so ``--dataset=<name>`` runs as is.
 
+    python -m recbole_darec.convert labelled-tsv --src=<dir> --name=<name> --train=<file> --test=<file>
+        [--user_profiles=<jsonl>] [--item_names=<item<TAB>name file>] [--seed=2020] [--out=dataset]
+    python -m recbole_darec.convert dbbook --src=../shared/datasets/dbbook-llm-profiles --name=dbbook
+
+``labelled-tsv`` reads ``user<TAB>item<TAB>label`` files (label 1: liked, 0: rated, not liked). The
+liked rows are the interactions; validation is a seeded half of each user's liked test items (as
+``--valid_from=test``); the not-liked rows are no interactions at all: not trained on, not held out
+and not masked at test time (masking a test-time rating would use what the test split knows), so a
+book a user rated and disliked stays a candidate like any other unliked book; they are counted.
+Users with liked test items but no liked training item are dropped (all-rank evaluation needs a
+history) and counted, as are profiled users with no liked item at all. User profiles come from a
+JSONL file (``{"user_id", "profile"}`` or ``{"id", "text"}``); item profiles are the item names of the
+names file, the text before a trailing ``;http...`` URI (DBbook's ``Title;DBpedia URI``), also written as
+a ``.item`` title column for the leakage audit. Test items without a name keep their interactions and
+get no profile (zero vectors, ``profile_allow_missing: True`` in the split's YAML, counted). ``dbbook``
+is this converter with DBbook's file names.
+
 Validation of a txt split without ``valid.txt`` (``--valid_from``): ``test`` (default) moves a
 seeded half of each user's test items into validation (a user with one test item keeps it in
 test) and trains on the whole train.txt; ``train`` carves ``--valid_ratio`` of each user's
@@ -107,13 +124,14 @@ def check_splits(splits):
         )
 
 
-def write_split_config(out_dir, name, test_history, note):
-    """``<name>.yaml`` beside the split: the settings every run on it needs."""
+def write_split_config(out_dir, name, test_history, note, extra=""):
+    """``<name>.yaml`` beside the split: the settings every run on it needs (``extra``: more YAML lines)."""
     text = (
         f"# Written by python -m recbole_darec.convert: {note}\n"
         "benchmark_filename: [train, valid, test]\n"
         "load_col:\n  inter: [user_id, item_id]\n"
         f"test_history: {test_history}\n"
+        f"{extra}"
     )
     atomic_write_text(split_config_path(out_dir, name), text)
 
@@ -189,7 +207,7 @@ def _move_per_user(pairs, how_many, seed):
     for u, i in pairs:
         by_user.setdefault(u, []).append(i)
     kept, moved = [], []
-    for u in sorted(by_user, key=int):
+    for u in sorted(by_user, key=lambda u: (not u.isdigit(), int(u) if u.isdigit() else 0, u)):
         items = by_user[u]
         order = rng.permutation(len(items))
         n_moved = how_many(len(items))
@@ -307,6 +325,126 @@ def convert_lightgcn_txt(src, name, out, valid_ratio=0.1, seed=2020, profile_ids
     report_leakage(out_dir, name, splits)
 
 
+# ------------------------------------------------------------------ "user<TAB>item<TAB>label" files
+DBBOOK_FILES = {
+    "train": "train_sorted.tsv",
+    "test": "test_sorted.tsv",
+    "user_profiles": "user_profiles.jsonl",
+    "item_names": "mapping_items.tsv",
+}
+
+
+def read_labelled(path):
+    """``(liked, not liked)`` (user, item) pairs of a ``user<TAB>item<TAB>label`` file, label 1 or 0."""
+    liked, disliked, seen = [], [], {}
+    with open(path, "r", encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.rstrip("\n").split("\t")]
+            if len(parts) != 3 or not parts[0] or not parts[1] or parts[2] not in ("0", "1"):
+                raise ConversionError(
+                    f"{path}, line {lineno}: expected 'user<TAB>item<TAB>label' with label 1 (liked) or 0, "
+                    f"got {line.strip()!r}."
+                )
+            pair = (parts[0], parts[1])
+            if pair in seen:
+                raise ConversionError(
+                    f"{path}, line {lineno}: user {pair[0]}, item {pair[1]} is already on line {seen[pair]}; "
+                    "keep one label per pair."
+                )
+            seen[pair] = lineno
+            (liked if parts[2] == "1" else disliked).append(pair)
+    return liked, disliked
+
+
+def read_item_names(path):
+    """``{item: name}`` of an ``item<TAB>name`` file; a trailing ``;http...`` URI is not part of the name."""
+    names = {}
+    with open(path, "r", encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            item, sep, name = line.rstrip("\n").partition("\t")
+            name = name.rsplit(";http", 1)[0].strip() if ";http" in name else name.strip()
+            if not sep or not item.strip() or not name:
+                raise ConversionError(f"{path}, line {lineno}: expected 'item<TAB>name', got {line.strip()!r}.")
+            if item.strip() in names:
+                raise ConversionError(f"{path}, line {lineno}: item {item.strip()} is named twice.")
+            names[item.strip()] = name
+    return names
+
+
+def convert_labelled_tsv(src, name, out, train, test, user_profiles=None, item_names=None, seed=2020):
+    out_dir = os.path.join(out, name)
+    paths = {"train": os.path.join(src, train), "test": os.path.join(src, test)}
+    (train_pairs, train_disliked), (test_pairs, test_disliked) = (read_labelled(paths[s]) for s in ("train", "test"))
+    history = {u for u, _ in train_pairs}
+    no_history = sorted({u for u, _ in test_pairs} - history)
+    if no_history:
+        dropped = sum(u not in history for u, _ in test_pairs)
+        test_pairs = [(u, i) for u, i in test_pairs if u in history]
+        print(
+            f"{name}: {len(no_history)} user(s) with liked test items but no liked training item dropped with their "
+            f"{dropped} test interaction(s) (all-rank evaluation needs a history; e.g. {no_history[:5]})"
+        )
+    test_pairs, valid_pairs = split_test_for_validation(test_pairs, seed)
+    splits = {"train": train_pairs, "valid": valid_pairs, "test": test_pairs}
+    write_splits(out_dir, name, splits)
+    print(
+        f"{name}: {len(train_disliked)} training and {len(test_disliked)} test rows labelled 0 (rated, not liked) "
+        "are not interactions: neither trained on, held out nor masked"
+    )
+    train_items = {i for _, i in train_pairs}
+    held_out = valid_pairs + test_pairs
+    cold = {i for _, i in held_out if i not in train_items}
+    print(
+        f"{name}: {sum(i in cold for _, i in held_out)} of {len(held_out)} held-out interactions are on {len(cold)} "
+        "cold items (no training interaction)"
+    )
+    extra = ""
+    if item_names:
+        names = read_item_names(os.path.join(src, item_names))
+        items = sorted(train_items | {i for _, i in held_out}, key=lambda i: (len(i), i))
+        titled = {i: names[i] for i in items if i in names}
+        untitled = [i for i in items if i not in names]
+        untitled_train = sorted(set(untitled) & train_items)
+        if untitled_train:
+            raise ConversionError(
+                f"{os.path.join(src, item_names)} names no item {', '.join(untitled_train[:5])} of the training "
+                f"file ({len(untitled_train)} in all): every trained item needs its text; add their names."
+            )
+        write_texts(text_path(out_dir, name, "item"), titled, f"import:{item_names}")
+        lines = ["item_id:token\ttitle:token_seq\n"] + [f"{i}\t{titled[i]}\n" for i in titled]
+        atomic_write_text(os.path.join(out_dir, f"{name}.item"), "".join(lines))
+        print(f"{name}: {len(titled)} item profiles (names) from {item_names}")
+        if untitled:
+            rows = sum(i in set(untitled) for _, i in held_out)
+            print(
+                f"{name}: {len(untitled)} held-out item(s) have no name ({rows} interactions kept, e.g. "
+                f"{untitled[:5]}): they get zero profile vectors (profile_allow_missing: True in {name}.yaml)"
+            )
+            extra = f"# {len(untitled)} held-out items have no name, so no profile: zero vectors, not an error\n"
+            extra += "profile_allow_missing: True\n"
+    if user_profiles:
+        path = os.path.join(src, user_profiles)
+        texts = import_texts(path)
+        users = {u for pairs in splits.values() for u, _ in pairs}
+        missing = sorted(users - set(texts))
+        if missing:
+            raise ConversionError(f"{path}: no profile for {len(missing)} user(s) of the splits (e.g. {missing[:5]}).")
+        unused = len(set(texts) - users)
+        write_texts(
+            text_path(out_dir, name, "user"),
+            {u: texts[u] for u in sorted(users, key=lambda u: (len(u), u))},
+            f"import:{user_profiles}",
+        )
+        print(f"{name}: {len(users)} user profiles imported; {unused} profiled user(s) have no liked training item")
+    note = f"liked rows of {train} / {test}; validation is a seeded half of each user's liked test items (seed {seed})"
+    write_split_config(out_dir, name, "train_valid", note, extra)
+    report_leakage(out_dir, name, splits)
+
+
 def report_leakage(out_dir, name, splits):
     """Run the profile leakage audit on a converted split and print it, with its warning when flagged."""
     try:
@@ -321,7 +459,7 @@ def report_leakage(out_dir, name, splits):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("format", choices=["rlmrec", "lightgcn-txt"])
+    parser.add_argument("format", choices=["rlmrec", "lightgcn-txt", "labelled-tsv", "dbbook"])
     parser.add_argument("--src", required=True)
     parser.add_argument("--name", required=True)
     parser.add_argument("--out", default="dataset")
@@ -335,10 +473,24 @@ def main(argv=None):
     parser.add_argument("--valid_ratio", type=float, default=0.1, help="share carved out with --valid_from=train")
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--profile_ids", choices=["auto", "mapped", "raw"], default="auto")
+    parser.add_argument("--train", help="labelled-tsv: the training file, relative to --src")
+    parser.add_argument("--test", help="labelled-tsv: the test file, relative to --src")
+    parser.add_argument("--user_profiles", help="labelled-tsv: a JSONL of user profiles, relative to --src")
+    parser.add_argument("--item_names", help="labelled-tsv: an item<TAB>name file, relative to --src")
     args = parser.parse_args(argv)
+    if args.format == "dbbook":
+        args.format = "labelled-tsv"
+        for key, file in DBBOOK_FILES.items():
+            setattr(args, key, getattr(args, key) or file)
+    if args.format == "labelled-tsv" and not (args.train and args.test):
+        parser.error("labelled-tsv needs --train and --test (files in --src)")
     try:
         if args.format == "rlmrec":
             convert_rlmrec(args.src, args.name, args.out)
+        elif args.format == "labelled-tsv":
+            convert_labelled_tsv(
+                args.src, args.name, args.out, args.train, args.test, args.user_profiles, args.item_names, args.seed
+            )
         else:
             convert_lightgcn_txt(
                 args.src, args.name, args.out, args.valid_ratio, args.seed, args.profile_ids, args.valid_from

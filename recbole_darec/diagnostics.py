@@ -4,7 +4,9 @@ Representation measures (torch only, used by DaRec's training log and by scripts
 ``mean_pairwise_cosine`` and ``effective_rank`` detect a collapse; ``linear_cka`` (Kornblith et
 al., 2019) and ``knn_overlap`` say how alike two representations of the same rows are.
 Metrics by group: ``user_activity_groups`` splits the evaluated users into quartiles of their
-training interactions and averages RecBole's own per-user metric values in each.
+training interactions and averages RecBole's own per-user metric values in each;
+``item_history_groups`` scores the test interactions on warm items (with a training interaction)
+and on cold items (none) apart, with RecBole's own metric formulas.
 """
 
 import numpy as np
@@ -72,8 +74,56 @@ def alignment_report(cf, profile, shared=None, specific=None):
 
 
 def group_columns(groups):
-    """Flat ``group<n>_<key>`` columns of :func:`user_activity_groups`' output, for CSV rows."""
-    return {f"group{number}_{k}": v for number, group in enumerate(groups, start=1) for k, v in group.items()}
+    """Flat CSV columns of ``{"users": user_activity_groups(...), "items": item_history_groups(...)}``:
+    ``group<n>_<key>`` per user-activity quartile, ``warm_items_<key>`` and ``cold_items_<key>``."""
+    columns = {
+        f"group{number}_{k}": v
+        for number, group in enumerate(groups.get("users", []), start=1)
+        for k, v in group.items()
+    }
+    for group in groups.get("items", []):
+        prefix = group["group"].replace(" ", "_")
+        columns.update({f"{prefix}_{k}": v for k, v in group.items() if k != "group"})
+    return columns
+
+
+def item_history_groups(rec_items, users, test_users, test_items, train_item_counts, metric_classes, topk):
+    """Test metrics on warm items (a training interaction) and cold items (none), each group scored as if its
+    interactions were a user's only relevant items, over the full ranking every model makes (so a cold item
+    competes with every other item) and averaged over the users with at least one of them.
+
+    ``rec_items``: RecBole's collected top-k item ids ([evaluated users, max k]); ``users``: the internal ids of
+    its rows; ``test_users`` / ``test_items``: the test interactions; ``train_item_counts``: training
+    interactions per internal item id. Returns ``[{"group", "users", "test_interactions", "<metric>@<k>"}]`` for
+    ``warm items`` then ``cold items``; a group without interactions has its counts at 0 and no metrics. An
+    ID-only model has learned nothing about a cold item (only negative samples ever touched its embedding), so
+    near-zero cold-item metrics say the model cannot rank them, not that they were hidden.
+    """
+    rec_items, users = np.asarray(rec_items), np.asarray(users)
+    n_items = len(train_item_counts)
+    row_of = np.full(int(max(users.max(), np.max(test_users))) + 1, -1)
+    row_of[users] = np.arange(len(users))
+    rows = row_of[np.asarray(test_users)]
+    if (rows < 0).any():
+        raise ValueError("test interactions of users that were not evaluated")
+    cold = np.asarray(train_item_counts)[np.asarray(test_items)] == 0
+    groups = []
+    for label, in_group in (("warm items", ~cold), ("cold items", cold)):
+        entry = {"group": label, "users": 0, "test_interactions": int(in_group.sum())}
+        if in_group.any():
+            group_rows, group_items = rows[in_group], np.asarray(test_items)[in_group]
+            scored = np.unique(group_rows)
+            pos_len = np.bincount(group_rows, minlength=len(users))[scored]
+            codes = group_rows.astype(np.int64) * n_items + group_items
+            top = scored[:, None].astype(np.int64) * n_items + rec_items[scored]
+            pos_index = np.isin(top, codes)
+            entry["users"] = int(len(scored))
+            for name, metric in metric_classes.items():
+                values = metric.metric_info(pos_index, pos_len)
+                for k in topk:
+                    entry[f"{name}@{k}"] = round(float(values[:, k - 1].mean()), 4)
+        groups.append(entry)
+    return groups
 
 
 def user_activity_groups(rec_topk, users, train_counts, metric_classes, topk, n_groups=4):

@@ -10,7 +10,8 @@ not touch, so re-scoring answers "what would the test metrics of the same models
 this masking or these cut-offs" without retraining. Prints one line per checkpoint and
 compare's leaderboard table (mean ± sample std per model, gain over ``--baseline`` with a
 paired t-test over seeds on ``--main_metric``); ``--out=file.csv`` also writes the rows.
-``--groups=user_activity`` adds metrics by quartile of the users' training interactions;
+``--groups=user_activity`` (or ``all``) adds metrics by quartile of the users' training interactions and for
+test interactions on warm and cold items (no training interaction) apart, with their counts;
 ``--alignment`` adds how close each model's scoring embeddings are to the profile vectors
 (linear CKA and 20-nearest-neighbour overlap per side), for aligned models and plain backbones.
 """
@@ -31,7 +32,7 @@ from recbole_darec.diagnostics import alignment_report, group_columns
 from recbole_darec.leaderboard import mean_std, pick_main_metric, render_markdown, summarize
 from recbole_darec.profiles import ProfileError, profile_vectors
 from recbole_darec.quick_start import load_data_and_model
-from recbole_darec.trainer import evaluate_by_user_activity
+from recbole_darec.trainer import evaluate_by_group
 from recbole_darec.utils import get_trainer, set_threads
 
 EVALUATION_KEYS = {"test_history", "metrics", "topk", "eval_batch_size", "metric_decimal_place", "use_gpu", "gpu_id"}
@@ -70,7 +71,7 @@ def rescore(model_file, overrides, alignment=False):
     set_threads(config)
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
     with torch.no_grad():
-        result, by_group = evaluate_by_user_activity(trainer, test_data, train_data._dataset, load_best_model=False)
+        result, by_group = evaluate_by_group(trainer, test_data, train_data._dataset, load_best_model=False)
         figures = scoring_alignment(model, dataset) if alignment else {}
     valid_metric = config["valid_metric"].lower()
     return Rescored(config["model"], config["seed"], valid_metric, dict(result), by_group, figures, saved_at)
@@ -91,28 +92,50 @@ def scoring_alignment(model, dataset):
     return figures
 
 
-def render_groups(rows, models, metric):
-    """Markdown: ``metric`` per user-activity group (mean ± std over seeds) for each model, with group sizes."""
-    labels = sorted({k.split("_", 1)[0] for r in rows for k in r if k.startswith("group") and k.endswith("_group")})
-    lines = [
-        f"## Test {metric} by quartile of users' training interactions",
-        "",
-        "| group | users | test interactions | " + " | ".join(models) + " |",
-        "|---|---|---|" + "---|" * len(models),
-    ]
-    for label in labels:
-        first = next(r for r in rows if f"{label}_group" in r)
+ITEM_GROUPS = ("warm_items", "cold_items")
+
+
+def _group_table(title, rows, models, metric, prefixes, label_of):
+    lines = [title, "", "| group | users | test interactions | " + " | ".join(models) + " |"]
+    lines.append("|---|---|---|" + "---|" * len(models))
+    for prefix in prefixes:
+        first = next(r for r in rows if f"{prefix}_users" in r)
         cells = []
         for model in models:
-            values = [float(r[f"{label}_{metric}"]) for r in rows if r["model"] == model and f"{label}_{metric}" in r]
+            values = [
+                float(r[f"{prefix}_{metric}"])
+                for r in rows
+                if r["model"] == model and r.get(f"{prefix}_{metric}") not in (None, "")
+            ]
             mean, std = mean_std(values)
-            cells.append(f"{mean:.4f} ± {std:.4f}")
+            cells.append("–" if not values else f"{mean:.4f} ± {std:.4f}")
         lines.append(
-            f"| {first[f'{label}_group']} | {first[f'{label}_users']} | {first[f'{label}_test_interactions']} | "
+            f"| {label_of(first, prefix)} | {first[f'{prefix}_users']} | {first[f'{prefix}_test_interactions']} | "
             + " | ".join(cells)
             + " |"
         )
     return "\n".join(lines) + "\n"
+
+
+def render_groups(rows, models, metric):
+    """Markdown: ``metric`` (mean ± std over seeds) per user-activity quartile and for warm and cold items, for
+    each model, with the groups' sizes; a note says what a cold-item figure of an ID-only model means."""
+    quartiles = sorted({k.split("_", 1)[0] for r in rows for k in r if k.startswith("group") and k.endswith("_group")})
+    text = ""
+    if quartiles:
+        title = f"## Test {metric} by quartile of users' training interactions"
+        text += _group_table(title, rows, models, metric, quartiles, lambda row, prefix: row[f"{prefix}_group"])
+    items = [prefix for prefix in ITEM_GROUPS if any(f"{prefix}_users" in r for r in rows)]
+    if items:
+        title = f"## Test {metric} on warm items (a training interaction) and cold items (none)"
+        text += "\n" + _group_table(title, rows, models, metric, items, lambda row, prefix: prefix.replace("_", " "))
+        text += (
+            "\nEach group is scored as if its interactions were the users' only relevant items, over the full "
+            "ranking, averaged over the users with one of them. An ID-only model has learned nothing about a cold "
+            "item (only negative sampling ever touched its embedding): near-zero cold figures mean it cannot "
+            "rank them.\n"
+        )
+    return text
 
 
 def render_alignment(rows, models):
@@ -140,9 +163,9 @@ def main(argv=None):
     )
     parser.add_argument(
         "--groups",
-        choices=["user_activity"],
+        choices=["user_activity", "all"],
         default=None,
-        help="also report metrics by quartile of the users' training interactions",
+        help="also report metrics by quartile of the users' training interactions and for warm and cold items",
     )
     parser.add_argument(
         "--alignment",

@@ -15,7 +15,7 @@ from recbole_darec.checks import check_value
 from recbole_darec.config import Config
 from recbole_darec.data import create_dataset, mask_training_items_only
 from recbole_darec.prepare import data_fingerprint, prepare_dataset_files
-from recbole_darec.trainer import evaluate_by_user_activity, latest_last_checkpoint
+from recbole_darec.trainer import evaluate_by_group, latest_last_checkpoint
 from recbole_darec.utils import get_model, get_trainer, set_threads
 
 
@@ -62,7 +62,7 @@ def run_recbole_darec(
         train_data, valid_data, saved=saved, show_progress=config["show_progress"]
     )
     test_start = time.perf_counter()
-    test_result, test_groups = evaluate_by_user_activity(
+    test_result, test_groups = evaluate_by_group(
         trainer, test_data, train_data._dataset, load_best_model=saved, show_progress=config["show_progress"]
     )
     test_seconds = time.perf_counter() - test_start
@@ -76,7 +76,7 @@ def run_recbole_darec(
         "valid_metric": config["valid_metric"].lower(),
         "best_valid_result": best_valid_result,
         "test_result": test_result,
-        "test_groups": test_groups,  # test metrics by quartile of users' training interactions
+        "test_groups": test_groups,  # test metrics by users' activity quartile and for warm / cold items
         # the last training diagnostics a model logged (DaRec: darec_diagnostics_interval > 0)
         "diagnostics": dict(getattr(getattr(model, "alignment", None), "diagnostics", None) or {}),
         "model_file": trainer.saved_model_file if saved else None,

@@ -40,7 +40,7 @@ def run_one_and_record(model, dataset, seed, result_file, config_files=None, ove
         valid_curve=json.dumps(valid_history),
         valid_metric=result["valid_metric"],
     )
-    row.update(group_columns(result["test_groups"]))  # quartiles of users' training interactions
+    row.update(group_columns(result["test_groups"]))  # users' activity quartiles, warm and cold items
     row.update({f"diag_{k}": v for k, v in result["diagnostics"].items()})
     atomic_write_text(result_file, json.dumps(row))
 

@@ -33,7 +33,7 @@ from recbole_darec.checkpoint import (
     restore_model,
     save_checkpoint,
 )
-from recbole_darec.diagnostics import user_activity_groups
+from recbole_darec.diagnostics import item_history_groups, user_activity_groups
 from recbole_darec.prepare import data_fingerprint
 
 LAST_SUFFIX = ".last.pth"
@@ -210,32 +210,45 @@ class _CapturingEvaluator:
         return self.evaluator.evaluate(struct)
 
 
-def evaluate_by_user_activity(trainer, eval_data, train_dataset, load_best_model=True, show_progress=False):
-    """RecBole's full-sort evaluation, plus its metrics by quartile of the users' training interactions.
+def evaluate_by_group(trainer, eval_data, train_dataset, load_best_model=True, show_progress=False):
+    """RecBole's full-sort evaluation, plus its metrics by quartile of the users' training interactions and
+    for warm and cold items apart (:mod:`recbole_darec.diagnostics`).
 
-    Returns ``(result, groups)``; ``groups`` is empty where RecBole collected no per-user top-k (a
-    non-full-sort evaluation) or the evaluation was distributed.
+    Returns ``(result, groups)`` with ``groups = {"users": [...], "items": [...]}``; both lists are empty where
+    RecBole collected no per-user top-k (a non-full-sort evaluation) or the evaluation was distributed.
     """
     from recbole.evaluator.register import metrics_dict
 
     capture = _CapturingEvaluator(trainer.evaluator)
     trainer.evaluator = capture
+    register = trainer.eval_collector.register
+    setattr(register, "rec.items", True)  # the top-k item ids too, for the warm / cold item groups
     try:
         result = trainer.evaluate(eval_data, load_best_model=load_best_model, show_progress=show_progress)
     finally:
         trainer.evaluator = capture.evaluator
+        delattr(register, "rec.items")
     struct = capture.struct
     users = getattr(eval_data, "uid_list", None)
     if struct is None or "rec.topk" not in struct or not trainer.config["single_spec"] or users is None:
-        return result, []
+        return result, {"users": [], "items": []}
     metrics = {
         m.lower(): metrics_dict[m.lower()](trainer.config)
         for m in trainer.config["metrics"]
         if hasattr(metrics_dict[m.lower()], "metric_info")
     }
-    counts = np.bincount(train_dataset.inter_feat[train_dataset.uid_field].numpy(), minlength=train_dataset.user_num)
-    groups = user_activity_groups(struct.get("rec.topk"), np.asarray(users), counts, metrics, trainer.config["topk"])
-    return result, groups
+    topk = trainer.config["topk"]
+    uid, iid = train_dataset.uid_field, train_dataset.iid_field
+    user_counts = np.bincount(train_dataset.inter_feat[uid].numpy(), minlength=train_dataset.user_num)
+    item_counts = np.bincount(train_dataset.inter_feat[iid].numpy(), minlength=train_dataset.item_num)
+    test = eval_data._dataset.inter_feat
+    users = np.asarray(users)
+    return result, {
+        "users": user_activity_groups(struct.get("rec.topk"), users, user_counts, metrics, topk),
+        "items": item_history_groups(
+            struct.get("rec.items").numpy(), users, test[uid].numpy(), test[iid].numpy(), item_counts, metrics, topk
+        ),
+    }
 
 
 def latest_last_checkpoint(config):

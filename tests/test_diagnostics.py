@@ -1,5 +1,6 @@
 """Representation diagnostics (recbole_darec.diagnostics) on hand-made tensors, and DaRec's training log."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -52,3 +53,36 @@ def test_darec_logs_its_diagnostics_during_training(tmp_path, ml100k_profiles, b
     figures = model.alignment.diagnostics
     assert {"users_shared_cka", "items_cf_profile_knn20", "users_specific_llm_erank"} <= set(figures)
     assert all(isinstance(v, float) for v in figures.values())
+
+
+def test_warm_and_cold_item_groups_by_hand():
+    """Users 1 and 2 ranked [5, 3, 7] and [4, 6, 3]; item 7 and 6 are cold (no training interaction)."""
+    from recbole.evaluator.register import metrics_dict
+
+    from recbole_darec.diagnostics import item_history_groups
+
+    config = {"topk": [1, 3], "metric_decimal_place": 4}
+    metrics = {name: metrics_dict[name](config) for name in ("recall", "ndcg")}
+    train_counts = np.array([0, 2, 2, 1, 3, 1, 0, 0])  # items 0-7; 6 and 7 never trained on
+    groups = item_history_groups(
+        rec_items=np.array([[5, 3, 7], [4, 6, 3]]),
+        users=np.array([1, 2]),
+        test_users=np.array([1, 1, 1, 2]),
+        test_items=np.array([3, 7, 1, 6]),
+        train_item_counts=train_counts,
+        metric_classes=metrics,
+        topk=[1, 3],
+    )
+    warm, cold = groups
+    assert (warm["group"], warm["users"], warm["test_interactions"]) == ("warm items", 1, 2)
+    assert (cold["group"], cold["users"], cold["test_interactions"]) == ("cold items", 2, 2)
+    # warm: user 1 has items 3 and 1 relevant, 3 at rank 2: recall@3 = 1/2; user 2 has no warm test item
+    assert warm["recall@1"] == 0.0 and warm["recall@3"] == 0.5
+    assert warm["ndcg@3"] == pytest.approx(round((1 / np.log2(3)) / (1 + 1 / np.log2(3)), 4))
+    # cold: user 1's item 7 at rank 3, user 2's item 6 at rank 2: recall@3 = 1 for both
+    assert cold["recall@3"] == 1.0 and cold["recall@1"] == 0.0
+    assert cold["ndcg@3"] == pytest.approx(round((1 / np.log2(4) + 1 / np.log2(3)) / 2, 4))
+    none = item_history_groups(
+        np.array([[1]]), np.array([1]), np.array([1]), np.array([1]), train_counts, metrics, [1]
+    )[1]
+    assert none == {"group": "cold items", "users": 0, "test_interactions": 0}

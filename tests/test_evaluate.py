@@ -36,8 +36,11 @@ def test_rescoring_a_checkpoint_under_another_test_masking(trained_lightgcn, tmp
 def test_metrics_by_user_activity_add_up_to_the_overall_metrics(trained_lightgcn, tmp_path, capsys):
     from recbole_darec.evaluate import main
 
-    groups = trained_lightgcn["test_groups"]
+    groups = trained_lightgcn["test_groups"]["users"]
     assert [g["group"][:2] for g in groups] == ["Q1", "Q2", "Q3", "Q4"]
+    warm, cold = trained_lightgcn["test_groups"]["items"]
+    total = sum(g["test_interactions"] for g in groups)
+    assert warm["test_interactions"] + cold["test_interactions"] == total and cold["test_interactions"] < total
     users = sum(g["users"] for g in groups)
     for metric in ("recall@20", "ndcg@10"):
         pooled = sum(g[metric] * g["users"] for g in groups) / users  # RecBole averages over users
@@ -49,7 +52,8 @@ def test_metrics_by_user_activity_add_up_to_the_overall_metrics(trained_lightgcn
     assert main([model_dir, "--groups=user_activity", f"--out={out}"]) == 0
     printed = capsys.readouterr().out
     assert "by quartile of users' training interactions" in printed and "| Q4 (" in printed
-    assert "group4_recall@20" in out.read_text().splitlines()[0]
+    assert "group4_recall@20" in out.read_text().splitlines()[0] and "cold_items_test_interactions" in out.read_text()
+    assert "on warm items (a training interaction) and cold items (none)" in printed and "| cold items |" in printed
 
 
 def test_profile_vectors_follow_the_datasets_internal_ids(tmp_path, toy_profiled, config_for, copy_dataset):
