@@ -208,3 +208,86 @@ def test_rlmrec_split_settings_mask_training_items_only(tmp_path):
     convert_rlmrec(str(tmp_path), "books", str(tmp_path / "dataset"))
     config = Config(model="LightGCN", dataset="books", config_dict={"data_path": str(tmp_path / "dataset")})
     assert config["test_history"] == "train" and config["benchmark_filename"] == ["train", "valid", "test"]
+
+
+def write_labelled(folder, train, test, profiles=None, names=None):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "train.tsv").write_text("".join(f"{u}\t{i}\t{label}\n" for u, i, label in train))
+    (folder / "test.tsv").write_text("".join(f"{u}\t{i}\t{label}\n" for u, i, label in test))
+    if profiles is not None:
+        (folder / "users.jsonl").write_text(
+            "".join(json.dumps({"user_id": int(u), "profile": text}) + "\n" for u, text in profiles.items())
+        )
+    if names is not None:
+        (folder / "items.tsv").write_text(
+            "".join(f"{i}\t{name};http://dbpedia.org/resource/{i}\n" for i, name in names)
+        )
+
+
+def test_labelled_tsv_keeps_liked_rows_halves_the_test_file_and_counts_what_it_leaves(tmp_path, capsys):
+    from recbole_darec.convert import convert_labelled_tsv
+    from recbole_darec.profiles.audit import audit_folder
+
+    train = [(u, i, 1) for u in ("0", "1", "2") for i in ("10", "11", "12")] + [("0", "13", 0), ("3", "10", 0)]
+    test = [("0", "14", 1), ("0", "15", 1), ("1", "14", 1), ("1", "16", 1), ("1", "17", 1), ("2", "11", 0)]
+    profiles = {"0": "Loves Dune and Emma.", "1": "Reads War and Peace.", "2": "Likes Emma.", "3": "Never liked one."}
+    names = [("10", "Dune"), ("11", "Emma"), ("12", "War and Peace"), ("13", "Ulysses"), ("14", "Persuasion")]
+    src = tmp_path / "src"
+    write_labelled(src, train, test, profiles, names)
+    convert_labelled_tsv(str(src), "books", str(tmp_path), "train.tsv", "test.tsv", "users.jsonl", "items.tsv", seed=1)
+    out = capsys.readouterr().out
+    folder = tmp_path / "books"
+    splits = {}
+    for split in ("train", "valid", "test"):
+        lines = (folder / f"books.{split}.inter").read_text().splitlines()
+        splits[split] = [tuple(line.split("\t")) for line in lines[1:]]
+    assert sorted(splits["train"]) == sorted((u, i) for u, i, label in train if label == 1)
+    held_out = splits["valid"] + splits["test"]
+    assert sorted(held_out) == sorted((u, i) for u, i, label in test if label == 1)  # label 0: no interaction
+    assert (
+        len([p for p in splits["valid"] if p[0] == "0"]) == 1 and len([p for p in splits["valid"] if p[0] == "1"]) == 1
+    )
+    assert "2 training and 1 test rows labelled 0" in out
+    assert "5 of 5 held-out interactions are on 4 cold items" in out  # 14-17 were never liked in training
+    assert "3 held-out item(s) have no name (3 interactions kept" in out  # 15, 16, 17: zero profile vectors
+    assert "profile_allow_missing: True" in (folder / "books.yaml").read_text()
+    users = read_texts(str(folder / "books.uprofile.jsonl"))
+    assert set(users) == {"0", "1", "2"} and "1 profiled user(s) have no liked training item" in out
+    assert read_texts(str(folder / "books.iprofile.jsonl"))["12"] == "War and Peace"  # the URI is not in the name
+    report = audit_folder(str(folder), "books", splits)
+    assert report["train"] == {"interactions": 9, "named": 4, "rate": 4 / 9}  # Dune, Emma (x2), War and Peace
+
+
+def test_labelled_tsv_errors_name_the_file_and_line(tmp_path):
+    from recbole_darec.convert import convert_labelled_tsv
+
+    src = tmp_path / "src"
+    write_labelled(src, [("0", "10", 1), ("0", "10", 0)], [("0", "11", 1)])
+    with pytest.raises(ConversionError, match=r"train.tsv, line 2: user 0, item 10 is already on line 1"):
+        convert_labelled_tsv(str(src), "b", str(tmp_path), "train.tsv", "test.tsv")
+    write_labelled(src, [("0", "10", 2)], [("0", "11", 1)])
+    with pytest.raises(ConversionError, match=r"train.tsv, line 1: expected 'user<TAB>item<TAB>label' with label 1"):
+        convert_labelled_tsv(str(src), "b", str(tmp_path), "train.tsv", "test.tsv")
+    test = [("0", "11", 1), ("0", "13", 1)]  # one to validation, one to test
+    write_labelled(src, [("0", "10", 1), ("1", "12", 1)], test, {"0": "x"}, [("10", "Dune")])
+    with pytest.raises(ConversionError, match=r"names no item 12 of the training file"):
+        convert_labelled_tsv(str(src), "b", str(tmp_path), "train.tsv", "test.tsv", "users.jsonl", "items.tsv")
+    write_labelled(src, [("0", "10", 1), ("1", "10", 1)], test, {"0": "x"}, [("10", "Dune")])
+    with pytest.raises(ConversionError, match=r"no profile for 1 user\(s\) of the splits \(e.g. \['1'\]\)"):
+        convert_labelled_tsv(str(src), "b", str(tmp_path), "train.tsv", "test.tsv", "users.jsonl", "items.tsv")
+
+
+def test_dbbook_converts_with_its_published_figures(tmp_path, shared_dataset, capsys):
+    import json as json_module
+
+    from recbole_darec.profiles.__main__ import main as profiles_main
+
+    assert main(["dbbook", f"--src={shared_dataset('dbbook-llm-profiles')}", "--name=dbbook", f"--out={tmp_path}"]) == 0
+    folder = tmp_path / "dbbook"
+    assert count_lines(folder / "dbbook.train.inter") == 33176
+    assert count_lines(folder / "dbbook.valid.inter") + count_lines(folder / "dbbook.test.inter") == 35013
+    capsys.readouterr()
+    assert profiles_main(["audit", "--dataset=dbbook", f"--data_path={tmp_path}", "--format=json"]) == 0
+    report = json_module.loads(capsys.readouterr().out)
+    assert report["flagged"] == [] and abs(report["train"]["rate"] - 0.193) < 0.005
+    assert report["valid"]["rate"] < 0.01 and report["test"]["rate"] < 0.01
