@@ -53,6 +53,8 @@ def _properties_dir():
 
 
 PROPERTIES_DIR = _properties_dir()
+# Folders of properties/ that hold configuration files (suites/ holds benchmark suites, not settings).
+CONFIG_FOLDERS = ("model", "dataset", "protocol", "tuned")
 # Keys the Config sets itself or that the package's tools pass, which no YAML file defines.
 _RUNTIME_KEYS = {"model", "dataset", "config_files", "local_rank", "world_size", "nproc", "offset", "ip", "port"}
 
@@ -87,8 +89,10 @@ def known_keys():
     keys = set(_RUNTIME_KEYS)
     for name in ("general_arguments", "training_arguments", "evaluation_arguments", "dataset_arguments"):
         keys.update(getattr(argument_list, name))
-    for folder in (RECBOLE_PROPERTIES_DIR, PROPERTIES_DIR):
-        for path in glob.glob(os.path.join(folder, "**", "*.yaml"), recursive=True):
+    patterns = [os.path.join(RECBOLE_PROPERTIES_DIR, "**", "*.yaml"), os.path.join(PROPERTIES_DIR, "overall.yaml")]
+    patterns += [os.path.join(PROPERTIES_DIR, folder, "*.yaml") for folder in CONFIG_FOLDERS]
+    for pattern in patterns:
+        for path in glob.glob(pattern, recursive=True):
             keys |= _yaml_keys(path)
     return frozenset(keys)
 

@@ -1,0 +1,215 @@
+"""A benchmark suite in one command: every dataset x backbone x model x seed of a suite file, then one report.
+
+    python -m recbole_darec.benchmark properties/suites/leakfree.yaml [--out=results/leakfree] [--jobs=2]
+        [--threads=1] [--key=value ...]
+
+A suite file names the seeds, settings for every run, and per dataset its preset files and, per backbone,
+more preset files and its models (the backbone itself first: the baseline)::
+
+    seeds: 5                      # or a list: [2020, 2021]
+    settings: {epochs: 300}       # --key=value for every run (command-line ones win)
+    datasets:
+      lastfm:
+        config_files: [properties/protocol/rlmrec.yaml]
+        backbones:
+          LightGCN:
+            config_files: [properties/tuned/lastfm_lightgcn.yaml]
+            models: [LightGCN, RLMRecConLightGCN, DaRecLightGCN]
+
+Each (dataset, backbone) runs through :mod:`recbole_darec.compare` into ``<out>/<dataset>-<backbone>``, so a
+suite cut short resumes where it stopped. Then ``<out>/report.md`` (with ``report.csv`` behind it): per
+dataset and backbone, mean ± std of Recall@20 and NDCG@20, the gain over the backbone and over RLMRec-Con
+(the ``RLMRecCon*`` model of that backbone) with paired t-tests on the seeds both finished, the metric by
+users' activity quartile and for warm and cold items, and a wins / ties / losses count of each method
+against its backbone (a win or loss needs p < 0.05).
+"""
+
+import argparse
+import math
+import os
+import sys
+
+import yaml
+
+from recbole_darec import compare
+from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
+from recbole_darec.checks import ConfigError
+from recbole_darec.cli import override_args, parse_overrides
+from recbole_darec.evaluate import render_groups
+from recbole_darec.leaderboard import echoed_command, read_rows, summarize
+
+REPORT_METRICS = ("test_recall@20", "test_ndcg@20")
+SIGNIFICANCE = 0.05
+
+
+class SuiteError(ValueError):
+    """A suite file that cannot be run; the message names the file, the entry and the fix."""
+
+
+def load_suite(path):
+    """The suite file as ``(seeds text, settings, [(dataset, backbone, config files, models, settings)])``."""
+    if not os.path.isfile(path):
+        raise SuiteError(f"{path}: no such suite file.")
+    with open(path, encoding="utf-8") as f:
+        suite = yaml.safe_load(f) or {}
+    unknown = set(suite) - {"seeds", "settings", "datasets"}
+    if unknown:
+        raise SuiteError(f"{path}: unknown top-level key(s) {sorted(unknown)}; a suite has seeds, settings, datasets.")
+    seeds = suite.get("seeds", 5)
+    seeds = ",".join(map(str, seeds)) + "," if isinstance(seeds, list) else str(seeds)
+    groups = []
+    for dataset, entry in (suite.get("datasets") or {}).items():
+        dataset_files = list((entry or {}).get("config_files") or [])
+        backbones = (entry or {}).get("backbones") or {}
+        if not backbones:
+            raise SuiteError(f"{path}: dataset '{dataset}' lists no backbones.")
+        for backbone, spec in backbones.items():
+            models = list((spec or {}).get("models") or [])
+            if not models or models[0] != backbone:
+                raise SuiteError(
+                    f"{path}: {dataset} / {backbone}: 'models' must start with the backbone itself ({backbone}), "
+                    "the baseline of its comparisons."
+                )
+            files = dataset_files + list(spec.get("config_files") or [])
+            for file in files:
+                if not os.path.isfile(file):
+                    raise SuiteError(f"{path}: {dataset} / {backbone}: config file {file} does not exist.")
+            groups.append((dataset, backbone, files, models, dict(spec.get("settings") or {})))
+    if not groups:
+        raise SuiteError(f"{path}: no datasets to run.")
+    return seeds, dict(suite.get("settings") or {}), groups
+
+
+def group_folder(out, dataset, backbone):
+    return os.path.join(out, f"{dataset}-{backbone}")
+
+
+def run_suite(seeds, settings, overrides, groups, out, jobs):
+    """Every group through compare (which skips finished runs), with the suite's settings, the group's and the
+    command line's, in that order of precedence; returns the exit codes of the groups that failed."""
+    failed = {}
+    for dataset, backbone, files, models, group_settings in groups:
+        argv = [
+            f"--models={','.join(models)}",
+            f"--dataset={dataset}",
+            f"--seeds={seeds}",
+            f"--out={group_folder(out, dataset, backbone)}",
+            f"--jobs={jobs}",
+            *override_args({**settings, **group_settings, **overrides}),
+        ]
+        if files:
+            argv.append(f"--config_files={' '.join(files)}")
+        print(f"== {dataset} / {backbone}: {', '.join(models)}", flush=True)
+        code = compare.main(argv)
+        if code:
+            failed[(dataset, backbone)] = code
+    return failed
+
+
+def _cell(stats):
+    return "–" if math.isnan(stats["mean"]) else f"{stats['mean']:.4f} ± {stats['std']:.4f}"
+
+
+def _versus(stats):
+    if math.isnan(stats["gain"]):
+        return "–"
+    p = f"no test ({stats['no_test']})" if stats["no_test"] else f"p = {stats['p']:.3g}"
+    return f"{100 * stats['gain']:+.2f}% ({p}, {stats['n_pairs']} pairs)"
+
+
+def verdict(stats):
+    """win / loss (p < 0.05 and the sign of the gain) or tie, of a paired comparison."""
+    if stats["no_test"] or math.isnan(stats["p"]) or stats["p"] >= SIGNIFICANCE:
+        return "tie"
+    return "win" if stats["gain"] > 0 else "loss"
+
+
+def build_report(groups, out, seeds):
+    """``(markdown, csv rows)`` of every group's finished runs."""
+    sections, table, tally = [], [], {}
+    for dataset, backbone, _, models, _ in groups:
+        rows = read_rows(os.path.join(group_folder(out, dataset, backbone), "results.csv"))
+        wanted = [r for r in rows if r["model"] in models and r["seed"] in compare.seeds_from(seeds)]
+        if not wanted:
+            sections.append(f"## {dataset} / {backbone}\n\nNo finished runs yet.\n")
+            continue
+        versus_backbone = summarize(wanted, models, list(REPORT_METRICS))
+        rlmrec = next((m for m in models if m.startswith("RLMRecCon")), None)
+        versus_rlmrec = {}
+        if rlmrec:
+            ordered = [rlmrec] + [m for m in models if m != rlmrec]
+            versus_rlmrec = {e["model"]: e for e in summarize(wanted, ordered, list(REPORT_METRICS))}
+        lines = [
+            f"## {dataset} / {backbone}",
+            "",
+            "| model | runs | Recall@20 | NDCG@20 | vs backbone, Recall@20 | vs backbone, NDCG@20 | vs RLMRec-Con, "
+            "Recall@20 | vs RLMRec-Con, NDCG@20 |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for entry in versus_backbone:
+            model = entry["model"]
+            other = versus_rlmrec.get(model) if model != rlmrec else None
+            cells = [_cell(entry["metrics"][m]) for m in REPORT_METRICS]
+            cells += [_versus(entry["metrics"][m]) if model != backbone else "–" for m in REPORT_METRICS]
+            cells += [_versus(other["metrics"][m]) if other else "–" for m in REPORT_METRICS]
+            runs = f"{entry['runs']}" + (f" ({len(entry['failed'])} failed)" if entry["failed"] else "")
+            lines.append(f"| {model} | {runs} | " + " | ".join(cells) + " |")
+            record = {"dataset": dataset, "backbone": backbone, "model": model, "runs": entry["runs"]}
+            for metric in REPORT_METRICS:
+                stats = entry["metrics"][metric]
+                record.update({f"{metric}_mean": stats["mean"], f"{metric}_std": stats["std"]})
+                if model != backbone:
+                    record.update({f"{metric}_gain": stats["gain"], f"{metric}_p": stats["p"]})
+                    outcome = verdict(stats)
+                    record[f"{metric}_vs_backbone"] = outcome
+                    method = model[: -len(backbone)] if model.endswith(backbone) else model
+                    counts = tally.setdefault(method, {"win": 0, "tie": 0, "loss": 0})
+                    counts[outcome] += 1
+            table.append(record)
+        ok = [r for r in wanted if r["status"] == "ok"]
+        if ok:
+            lines += ["", render_groups(ok, [m for m in models if any(r["model"] == m for r in ok)], "recall@20")]
+        sections.append("\n".join(lines) + "\n")
+    summary = [
+        "## Wins, ties and losses against the backbone",
+        "",
+        f"Per method, over every dataset, backbone and metric (Recall@20, NDCG@20): a win or loss is a paired "
+        f"t-test over seeds with p < {SIGNIFICANCE}, in the direction of the gain; anything else is a tie.",
+        "",
+        "| method | wins | ties | losses |",
+        "|---|---|---|---|",
+    ]
+    summary += [f"| {method} | {c['win']} | {c['tie']} | {c['loss']} |" for method, c in tally.items()]
+    return "\n".join(sections) + "\n" + "\n".join(summary) + "\n", table
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("suite", help="a suite YAML file (properties/suites/)")
+    parser.add_argument("--out", default=None, help="default: results/<suite file name>")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at once within a group (see compare --jobs)")
+    parser.add_argument("--report_only", action="store_true", help="write the report of the runs so far, train nothing")
+    args, unknown = parser.parse_known_args(argv)
+    try:
+        overrides = parse_overrides(unknown)
+        seeds, settings, groups = load_suite(args.suite)
+    except (ConfigError, SuiteError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    out = args.out or os.path.join("results", os.path.splitext(os.path.basename(args.suite))[0])
+    os.makedirs(out, exist_ok=True)
+    failed = {} if args.report_only else run_suite(seeds, settings, overrides, groups, out, args.jobs)
+    text, table = build_report(groups, out, seeds)
+    command = echoed_command("benchmark", argv)
+    title = f"# Benchmark suite {args.suite}, seeds {seeds.rstrip(',')}\n\nCommand: `{command}`\n\n"
+    atomic_write_text(os.path.join(out, "report.md"), title + text)
+    if table:
+        atomic_write_csv(os.path.join(out, "report.csv"), table, list(dict.fromkeys(k for r in table for k in r)))
+    print(title + text)
+    for (dataset, backbone), code in failed.items():
+        print(f"error: {dataset} / {backbone}: compare exited {code} (failed runs are listed above)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""The benchmark suite runner (recbole_darec.benchmark): suite files, the cross-dataset report, the smoke suite."""
+
+import os
+
+import pytest
+
+from recbole_darec.atomic_io import atomic_write_csv
+from recbole_darec.benchmark import SuiteError, build_report, load_suite, main
+
+
+def write_suite(path, text):
+    path.write_text(text)
+    return str(path)
+
+
+def test_suite_files_are_checked_before_anything_runs(tmp_path, repo_root):
+    seeds, settings, groups = load_suite(os.path.join(repo_root, "properties", "suites", "smoke.yaml"))
+    assert seeds == "2020," and settings["epochs"] == 2
+    assert groups == [("ml-100k", "LightGCN", [], ["LightGCN", "DaRecLightGCN"], {})]
+    bad = write_suite(
+        tmp_path / "a.yaml", "datasets:\n  x:\n    backbones:\n      SGL:\n        models: [DaRecSGL, SGL]\n"
+    )
+    with pytest.raises(SuiteError, match="must start with the backbone itself"):
+        load_suite(bad)
+    missing = write_suite(
+        tmp_path / "b.yaml",
+        "datasets:\n  x:\n    config_files: [nowhere.yaml]\n    backbones:\n      SGL:\n        models: [SGL]\n",
+    )
+    with pytest.raises(SuiteError, match="config file nowhere.yaml does not exist"):
+        load_suite(missing)
+    with pytest.raises(SuiteError, match=r"unknown top-level key\(s\) \['seed'\]"):
+        load_suite(write_suite(tmp_path / "c.yaml", "seed: 3\n"))
+
+
+def test_report_compares_each_method_with_its_backbone_and_rlmrec_con(tmp_path):
+    """Three seeds: C is ahead of A by 0.02 +- noise on every seed (a win); B is level with A (a tie)."""
+    values = {"A": [0.30, 0.31, 0.29], "B": [0.31, 0.30, 0.29], "C": [0.32, 0.335, 0.31]}
+    models = ["LightGCN", "RLMRecConLightGCN", "DaRecLightGCN"]
+    rows = []
+    for model, name in zip(models, "ABC"):
+        for seed, value in zip((2020, 2021, 2022), values[name]):
+            rows.append(
+                {
+                    "model": model,
+                    "seed": seed,
+                    "status": "ok",
+                    "test_recall@20": value,
+                    "test_ndcg@20": value / 2,
+                    "group1_group": "Q1 (1-3 training interactions)",
+                    "group1_users": 10,
+                    "group1_test_interactions": 12,
+                    "group1_recall@20": value - 0.1,
+                    "warm_items_users": 10,
+                    "warm_items_test_interactions": 20,
+                    "warm_items_recall@20": value,
+                    "cold_items_users": 2,
+                    "cold_items_test_interactions": 3,
+                    "cold_items_recall@20": 0.0,
+                }
+            )
+    folder = tmp_path / "toy-LightGCN"
+    folder.mkdir()
+    atomic_write_csv(folder / "results.csv", rows, list(rows[0]))
+    text, table = build_report([("toy", "LightGCN", [], models, {})], str(tmp_path), "3")
+    assert "## toy / LightGCN" in text and "| Q1 (1-3 training interactions) | 10 | 12 |" in text
+    assert "| cold items | 2 | 3 | 0.0000 ± 0.0000 |" in text
+    darec = next(r for r in table if r["model"] == "DaRecLightGCN")
+    assert darec["test_recall@20_vs_backbone"] == "win" and darec["test_recall@20_gain"] == pytest.approx(0.065 / 0.90)
+    rlmrec = next(r for r in table if r["model"] == "RLMRecConLightGCN")
+    assert rlmrec["test_recall@20_vs_backbone"] == "tie"
+    assert "| DaRec | 2 | 0 | 0 |" in text and "| RLMRecCon | 0 | 2 | 0 |" in text
+    assert "vs RLMRec-Con" in text and "+7.22% (p = " in text  # DaRec against the backbone, Recall@20
+
+
+@pytest.mark.slow
+def test_the_smoke_suite_runs_and_resumes(tmp_path, ml100k_profiles, repo_root, capsys):
+    suite = os.path.join(repo_root, "properties", "suites", "smoke.yaml")
+    out = tmp_path / "smoke"
+    args = [suite, f"--out={out}", f"--data_path={ml100k_profiles}", "--show_progress=False"]
+    assert main(args) == 0
+    report = (out / "report.md").read_text()
+    assert "## ml-100k / LightGCN" in report and "| DaRecLightGCN | 1 |" in report
+    assert "| warm items |" in report and "no test (1 pair)" in report
+    assert (out / "report.csv").read_text().startswith("dataset,backbone,model,runs")
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "DaRecLightGCN seed 2020: done earlier, kept" in capsys.readouterr().out
