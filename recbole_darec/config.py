@@ -53,6 +53,9 @@ def _properties_dir():
 
 
 PROPERTIES_DIR = _properties_dir()
+# How a dataset attaches profile vectors (RecBole's additional-feature settings): read by every model that
+# uses them (the aligned models through their MRO, AlphaRec, any model with profile_init) and no other.
+PROFILE_FEATURES_YAML = os.path.join(PROPERTIES_DIR, "model", "ProfileAligned.yaml")
 # Folders of properties/ that hold configuration files (suites/ holds benchmark suites, not settings).
 CONFIG_FOLDERS = ("model", "dataset", "protocol", "tuned")
 # Keys the Config sets itself or that the package's tools pass, which no YAML file defines.
@@ -178,11 +181,17 @@ class Config(RecBoleConfig):
             split_config_path(os.path.join(data_path, dataset), dataset),
             os.path.join(PROPERTIES_DIR, "dataset", f"{dataset}.yaml"),
         ]
-        for path in files + dataset_files:
+        for path in files:
+            if os.path.isfile(path):
+                self._update_internal_config_dict(path)
+        profile_init = self.external_config_dict.get("profile_init", self.internal_config_dict.get("profile_init"))
+        if getattr(model_class, "reads_profiles", False) or profile_init not in (None, "none"):
+            # the settings that attach profile vectors, for any model that reads them
+            self._update_internal_config_dict(PROFILE_FEATURES_YAML)
+        for path in dataset_files:
             if os.path.isfile(path):
                 loaded = self._update_internal_config_dict(path) or {}
-                if path in dataset_files:
-                    self.parameters["Dataset"] += [k for k in loaded if k not in self.parameters["Dataset"]]
+                self.parameters["Dataset"] += [k for k in loaded if k not in self.parameters["Dataset"]]
 
     def _set_default_parameters(self):
         super()._set_default_parameters()

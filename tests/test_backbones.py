@@ -69,7 +69,7 @@ def test_sgl_defaults_reproduce_recboles_sgl_exactly(model_with):
         net.train()
     assert torch.equal(sum(ours.calculate_loss(batch)), theirs.calculate_loss(batch))
     ours.eval(), theirs.eval()
-    assert torch.equal(ours.full_sort_predict(batch), theirs.full_sort_predict(batch))
+    assert torch.equal(ours.full_sort_predict(batch), theirs.full_sort_predict(batch).view(-1))  # scores, flat
 
 
 def test_sgl_rlmrec_forms(model_with):
@@ -236,6 +236,7 @@ DAREC_SETTINGS = {
     "darec_center_temperature": 0.2,
     "darec_scatter_backend": "torch",
     "darec_diagnostics_interval": 0,
+    "darec_score": "backbone",
     "seed": 7,
 }
 

@@ -1,5 +1,6 @@
 """Models of this package; :func:`recbole_darec.utils.get_model` finds these before RecBole's."""
 
+from recbole_darec.model.alpharec import AlphaRec
 from recbole_darec.model.darec_lightgcn import DaRecLightGCN
 from recbole_darec.model.darec_sgl import DaRecSGL
 from recbole_darec.model.darec_simgcl import DaRecSimGCL
@@ -14,6 +15,7 @@ from recbole_darec.model.sgl import SGL
 from recbole_darec.model.simgcl import SimGCL
 
 __all__ = [
+    "AlphaRec",
     "LightGCN",
     "SGL",
     "SimGCL",

@@ -18,6 +18,10 @@ class ProfileAlignment(nn.Module):
     def transform_ego(self, ego):
         return ego
 
+    def score_view(self, user_all, item_all, user_profile, item_profile):
+        """The representations that rank items (default: the backbone's propagated embeddings)."""
+        return user_all, item_all
+
     def loss(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
         """Weighted terms ``{name: tensor}``: the same names on every batch (a zero tensor where a batch
         cannot form a term); a term whose weight is 0 is left out."""
@@ -28,6 +32,7 @@ class ProfileAligned:
     """Mixin placed before the backbone: ``class DaRecLightGCN(DaRec, LightGCN)``."""
 
     alignment_class = None
+    reads_profiles = True  # recbole_darec.config attaches the profile vectors to the dataset
 
     def __init__(self, config, dataset):
         super().__init__(config, dataset)
@@ -54,6 +59,9 @@ class ProfileAligned:
 
     def main_view_ego(self):
         return self.alignment.transform_ego(super().main_view_ego())
+
+    def scoring_view(self, user_all, item_all):
+        return self.alignment.score_view(user_all, item_all, self.user_profile, self.item_profile)
 
     def extra_loss_terms(self, interaction, user_all, item_all):
         return self.alignment.loss(

@@ -1,17 +1,23 @@
 """The contract between a graph backbone and a plug-in alignment, in one place.
 
 A backbone's ``calculate_loss`` builds the initial embeddings of its main (clean) view with
-:meth:`AlignmentHooks.main_view_ego`, propagates them, computes its own terms, and returns
-:meth:`AlignmentHooks.loss_terms` of them. An alignment overrides two methods and nothing
-else: ``extra_loss_terms`` (its weighted terms on the main view) and, to rewrite the main
-view's initial embeddings (RLMRec-Gen's masking), ``main_view_ego``. Inference is the
-backbone's own, so ``full_sort_predict`` costs what the backbone's does.
+:meth:`AlignmentHooks.main_view_ego`, propagates them, ranks with :meth:`AlignmentHooks.scoring_view`
+of the result (its BPR term and inference alike), computes its own terms, and returns
+:meth:`AlignmentHooks.loss_terms` of them. An alignment overrides ``extra_loss_terms`` (its weighted
+terms on the main view) and, where it needs to, ``main_view_ego`` (RLMRec-Gen's masking) and
+``scoring_view`` (DaRec's inference rule). By default the scoring view is the propagated embeddings
+themselves, so ``full_sort_predict`` costs what the backbone's does.
+
+``profile_init: projection`` (every model here) starts the ID embedding tables from the profile
+vectors (:func:`profile_initialisation`) instead of a random draw.
 
 Every batch returns the same tuple (a term that is inactive on a batch is a zero tensor), so
 RecBole's trainer can add the terms up batch by batch.
 """
 
 import torch
+
+from recbole_darec.checks import check_value
 
 
 def drop_edges(adj, keep_rate):
@@ -36,6 +42,11 @@ class AlignmentHooks:
 
     loss_reduction = "mean"
 
+    def __init__(self, config, dataset):
+        super().__init__(config, dataset)
+        if check_value(config, "profile_init", str, None, choices={"none", "projection"}) == "projection":
+            profile_initialisation(self.user_embedding, self.item_embedding, dataset)
+
     def main_view_ego(self):
         """Initial embeddings ``[n_users + n_items, d]`` of this training step's main view."""
         return self.get_ego_embeddings()
@@ -44,8 +55,56 @@ class AlignmentHooks:
         """Weighted extra terms ``{name: batch-mean tensor}`` on the main view's outputs; none by default."""
         return {}
 
+    def scoring_view(self, user_all, item_all):
+        """The representations whose dot products rank items, from the propagated embeddings (default: those)."""
+        return user_all, item_all
+
+    def inference_view(self):
+        """The propagated embeddings of the whole graph at inference (each backbone's own)."""
+        return self.forward()
+
+    def predict(self, interaction):
+        user_e, item_e = self._restored()
+        return (user_e[interaction[self.USER_ID]] * item_e[interaction[self.ITEM_ID]]).sum(dim=1)
+
+    def full_sort_predict(self, interaction):
+        user_e, item_e = self._restored()
+        return (user_e[interaction[self.USER_ID]] @ item_e.T).view(-1)
+
+    def _restored(self):
+        """The scoring view of the whole graph, computed once per evaluation (RecBole's restore_*_e cache)."""
+        if self.restore_user_e is None or self.restore_item_e is None:
+            self.restore_user_e, self.restore_item_e = self.scoring_view(*self.inference_view())
+        return self.restore_user_e, self.restore_item_e
+
     def loss_terms(self, interaction, user_all, item_all, *backbone_terms):
         """What ``calculate_loss`` returns: the backbone's terms, then the extra terms at the backbone's reduction."""
         extra = self.extra_loss_terms(interaction, user_all, item_all)
         scale = len(interaction) if self.loss_reduction == "sum" else 1
         return (*backbone_terms, *(scale * term for term in extra.values()))
+
+
+@torch.no_grad()
+def profile_initialisation(user_embedding, item_embedding, dataset):
+    """Start both ID embedding tables from the profile vectors mapped to the embedding size (our choice).
+
+    The map is fixed, not learned: the top principal directions of all users' and items' profile vectors
+    together (one map, so a user and the items it resembles start close), then rescaled to the standard
+    deviation of the table's random initialisation, so the optimiser sees the scale it was tuned for. The
+    tables stay free parameters afterwards. [PAD] and nodes without a profile vector (all-zero rows) keep
+    their random start.
+    """
+    vectors = [dataset.profile_matrix(kind) for kind in ("user", "item")]
+    tables = (user_embedding.weight, item_embedding.weight)
+    dim = tables[0].shape[1]
+    present = [v.abs().sum(dim=1) > 0 for v in vectors]
+    stacked = torch.cat([v[p] for v, p in zip(vectors, present)]).double()
+    mean = stacked.mean(dim=0)
+    _, _, directions = torch.linalg.svd(stacked - mean, full_matrices=False)
+    basis = directions[:dim].T  # [profile dim, embedding dim]; fewer when the vectors span fewer dimensions
+    for table, vector, rows in zip(tables, vectors, present):
+        projected = (vector[rows].double() - mean) @ basis
+        start = torch.zeros(int(rows.sum()), dim, dtype=torch.double)
+        start[:, : projected.shape[1]] = projected
+        scale = table.std() / start.std().clamp(min=1e-12)
+        table[rows.to(table.device)] = (start * scale).to(table.dtype).to(table.device)

@@ -49,8 +49,10 @@ class LightGCN(AlignmentHooks, RecBoleLightGCN):
         return torch.split(final, [self.n_users, self.n_items])
 
     def bpr_and_l2(self, interaction, user_all, item_all):
-        """BPR on the main view plus ``reg_weight`` times the L2 term of ``l2_scope`` (RecBole's LightGCN loss)."""
+        """BPR on the main view's scoring view plus ``reg_weight`` times the L2 term of ``l2_scope`` (RecBole's
+        LightGCN loss)."""
         user, pos_item, neg_item = interaction[self.USER_ID], interaction[self.ITEM_ID], interaction[self.NEG_ITEM_ID]
+        user_all, item_all = self.scoring_view(user_all, item_all)
         u_embeddings = user_all[user]
         pos_scores = torch.mul(u_embeddings, item_all[pos_item]).sum(dim=1)
         neg_scores = torch.mul(u_embeddings, item_all[neg_item]).sum(dim=1)

@@ -54,6 +54,9 @@ class SGL(AlignmentHooks, RecBoleSGL):
         final = stacked.sum(dim=1) if self.layer_combination == "sum" else stacked.mean(dim=1)
         return torch.split(final, [self.n_users, self.n_items], dim=0)
 
+    def inference_view(self):
+        return self.forward(self.train_graph)
+
     def ssl_graphs(self):
         if self.ssl_views == "edge_dropout_per_step":
             keep = 1 - self.drop_ratio
@@ -68,7 +71,7 @@ class SGL(AlignmentHooks, RecBoleSGL):
         graph_1, graph_2 = self.ssl_graphs()
         user_sub1, item_sub1 = self.forward(graph_1)
         user_sub2, item_sub2 = self.forward(graph_2)
-        bpr = self.calc_bpr_loss(user_all, item_all, users, pos_items, neg_items)
+        bpr = self.calc_bpr_loss(*self.scoring_view(user_all, item_all), users, pos_items, neg_items)
         ssl = self.calc_ssl_loss(users, pos_items, user_sub1, user_sub2, item_sub1, item_sub2)
         terms = [bpr, ssl]
         if self.ssl_items == "positive_negative":
