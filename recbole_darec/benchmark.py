@@ -4,7 +4,9 @@
         [--threads=1] [--key=value ...]
 
 A suite file names the seeds, settings for every run, and per dataset its preset files and, per backbone,
-more preset files and its models (the backbone itself first: the baseline)::
+more preset files and its models (the backbone itself first: the baseline). A model may also be a variant,
+``{name: DaRec-fused, model: DaRecLightGCN, settings: {darec_score: fused}}``, run in a folder of its own and
+reported under its name::
 
     seeds: 5                      # or a list: [2020, 2021]
     settings: {epochs: 300}       # --key=value for every run (command-line ones win)
@@ -64,8 +66,8 @@ def load_suite(path):
         if not backbones:
             raise SuiteError(f"{path}: dataset '{dataset}' lists no backbones.")
         for backbone, spec in backbones.items():
-            models = list((spec or {}).get("models") or [])
-            if not models or models[0] != backbone:
+            models = [_model_entry(path, dataset, backbone, entry) for entry in (spec or {}).get("models") or []]
+            if not models or models[0] != (backbone, backbone, {}):
                 raise SuiteError(
                     f"{path}: {dataset} / {backbone}: 'models' must start with the backbone itself ({backbone}), "
                     "the baseline of its comparisons."
@@ -80,8 +82,28 @@ def load_suite(path):
     return seeds, dict(suite.get("settings") or {}), groups
 
 
-def group_folder(out, dataset, backbone):
-    return os.path.join(out, f"{dataset}-{backbone}")
+def _model_entry(path, dataset, backbone, entry):
+    """``(name, model, settings)`` of a suite's model entry: a model name, or a variant mapping."""
+    if isinstance(entry, str):
+        return entry, entry, {}
+    if not isinstance(entry, dict) or set(entry) - {"name", "model", "settings"} or not entry.get("name"):
+        raise SuiteError(
+            f"{path}: {dataset} / {backbone}: a model is a name or {{name: ..., model: ..., settings: {{...}}}}, "
+            f"got {entry!r}."
+        )
+    return entry["name"], entry.get("model", entry["name"]), dict(entry.get("settings") or {})
+
+
+def group_folder(out, dataset, backbone, variant=None):
+    folder = os.path.join(out, f"{dataset}-{backbone}")
+    return os.path.join(folder, variant) if variant else folder
+
+
+def _runs(models):
+    """``[(variant folder name or None, [model classes], settings)]``: plain models together, each variant alone."""
+    plain = [model for name, model, settings in models if not settings and name == model]
+    variants = [(name, [model], settings) for name, model, settings in models if settings or name != model]
+    return [(None, plain, {})] + variants
 
 
 def run_suite(seeds, settings, overrides, groups, out, jobs):
@@ -89,21 +111,32 @@ def run_suite(seeds, settings, overrides, groups, out, jobs):
     command line's, in that order of precedence; returns the exit codes of the groups that failed."""
     failed = {}
     for dataset, backbone, files, models, group_settings in groups:
-        argv = [
-            f"--models={','.join(models)}",
-            f"--dataset={dataset}",
-            f"--seeds={seeds}",
-            f"--out={group_folder(out, dataset, backbone)}",
-            f"--jobs={jobs}",
-            *override_args({**settings, **group_settings, **overrides}),
-        ]
-        if files:
-            argv.append(f"--config_files={' '.join(files)}")
-        print(f"== {dataset} / {backbone}: {', '.join(models)}", flush=True)
-        code = compare.main(argv)
-        if code:
-            failed[(dataset, backbone)] = code
+        for variant, classes, variant_settings in _runs(models):
+            argv = [
+                f"--models={','.join(classes)}",
+                f"--dataset={dataset}",
+                f"--seeds={seeds}",
+                f"--out={group_folder(out, dataset, backbone, variant)}",
+                f"--jobs={jobs}",
+                *override_args({**settings, **group_settings, **variant_settings, **overrides}),
+            ]
+            if files:
+                argv.append(f"--config_files={' '.join(files)}")
+            print(f"== {dataset} / {backbone}{' / ' + variant if variant else ''}: {', '.join(classes)}", flush=True)
+            code = compare.main(argv)
+            if code:
+                failed[(dataset, backbone, variant)] = code
     return failed
+
+
+def group_rows(out, dataset, backbone, models):
+    """The runs of one (dataset, backbone), variants renamed to their names."""
+    rows = []
+    for variant, classes, _ in _runs(models):
+        for row in read_rows(os.path.join(group_folder(out, dataset, backbone, variant), "results.csv")):
+            if row["model"] in classes:
+                rows.append(dict(row, model=variant or row["model"]))
+    return rows
 
 
 def _cell(stats):
@@ -127,9 +160,10 @@ def verdict(stats):
 def build_report(groups, out, seeds):
     """``(markdown, csv rows)`` of every group's finished runs."""
     sections, table, tally = [], [], {}
-    for dataset, backbone, _, models, _ in groups:
-        rows = read_rows(os.path.join(group_folder(out, dataset, backbone), "results.csv"))
-        wanted = [r for r in rows if r["model"] in models and r["seed"] in compare.seeds_from(seeds)]
+    for dataset, backbone, _, entries, _ in groups:
+        models = [name for name, _, _ in entries]
+        rows = group_rows(out, dataset, backbone, entries)
+        wanted = [r for r in rows if r["seed"] in compare.seeds_from(seeds)]
         if not wanted:
             sections.append(f"## {dataset} / {backbone}\n\nNo finished runs yet.\n")
             continue
@@ -206,8 +240,9 @@ def main(argv=None):
     if table:
         atomic_write_csv(os.path.join(out, "report.csv"), table, list(dict.fromkeys(k for r in table for k in r)))
     print(title + text)
-    for (dataset, backbone), code in failed.items():
-        print(f"error: {dataset} / {backbone}: compare exited {code} (failed runs are listed above)", file=sys.stderr)
+    for (dataset, backbone, variant), code in failed.items():
+        where = f"{dataset} / {backbone}" + (f" / {variant}" if variant else "")
+        print(f"error: {where}: compare exited {code} (failed runs are listed above)", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -16,7 +16,14 @@ def write_suite(path, text):
 def test_suite_files_are_checked_before_anything_runs(tmp_path, repo_root):
     seeds, settings, groups = load_suite(os.path.join(repo_root, "properties", "suites", "smoke.yaml"))
     assert seeds == "2020," and settings["epochs"] == 2
-    assert groups == [("ml-100k", "LightGCN", [], ["LightGCN", "DaRecLightGCN"], {})]
+    fused = ("DaRec-fused", "DaRecLightGCN", {"darec_score": "fused"})
+    assert groups == [("ml-100k", "LightGCN", [], [("LightGCN", "LightGCN", {}), fused], {})]
+    with pytest.raises(SuiteError, match="a model is a name or"):
+        load_suite(
+            write_suite(
+                tmp_path / "v.yaml", "datasets:\n  x:\n    backbones:\n      SGL:\n        models: [SGL, {x: 1}]\n"
+            )
+        )
     bad = write_suite(
         tmp_path / "a.yaml", "datasets:\n  x:\n    backbones:\n      SGL:\n        models: [DaRecSGL, SGL]\n"
     )
@@ -61,7 +68,8 @@ def test_report_compares_each_method_with_its_backbone_and_rlmrec_con(tmp_path):
     folder = tmp_path / "toy-LightGCN"
     folder.mkdir()
     atomic_write_csv(folder / "results.csv", rows, list(rows[0]))
-    text, table = build_report([("toy", "LightGCN", [], models, {})], str(tmp_path), "3")
+    entries = [(m, m, {}) for m in models]
+    text, table = build_report([("toy", "LightGCN", [], entries, {})], str(tmp_path), "3")
     assert "## toy / LightGCN" in text and "| Q1 (1-3 training interactions) | 10 | 12 |" in text
     assert "| cold items | 2 | 3 | 0.0000 ± 0.0000 |" in text
     darec = next(r for r in table if r["model"] == "DaRecLightGCN")
@@ -79,7 +87,8 @@ def test_the_smoke_suite_runs_and_resumes(tmp_path, ml100k_profiles, repo_root, 
     args = [suite, f"--out={out}", f"--data_path={ml100k_profiles}", "--show_progress=False"]
     assert main(args) == 0
     report = (out / "report.md").read_text()
-    assert "## ml-100k / LightGCN" in report and "| DaRecLightGCN | 1 |" in report
+    assert "## ml-100k / LightGCN" in report and "| DaRec-fused | 1 |" in report
+    assert (out / "ml-100k-LightGCN" / "DaRec-fused" / "results.csv").is_file()  # a variant's own folder
     assert "| warm items |" in report and "no test (1 pair)" in report
     assert (out / "report.csv").read_text().startswith("dataset,backbone,model,runs")
     capsys.readouterr()
