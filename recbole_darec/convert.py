@@ -48,7 +48,7 @@ import scipy.sparse as sp
 
 from recbole_darec.atomic_io import atomic_write_text
 from recbole_darec.filenames import split_config_path, text_path
-from recbole_darec.profiles.audit import audit_folder, format_report
+from recbole_darec.profiles.audit import audit_folder, format_report, read_names_file
 from recbole_darec.profiles.sources import describe_rows, import_texts, read_id_map, read_side_table
 from recbole_darec.profiles.texts import ProfileError, write_texts
 
@@ -358,23 +358,6 @@ def read_labelled(path):
     return liked, disliked
 
 
-def read_item_names(path):
-    """``{item: name}`` of an ``item<TAB>name`` file; a trailing ``;http...`` URI is not part of the name."""
-    names = {}
-    with open(path, "r", encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            item, sep, name = line.rstrip("\n").partition("\t")
-            name = name.rsplit(";http", 1)[0].strip() if ";http" in name else name.strip()
-            if not sep or not item.strip() or not name:
-                raise ConversionError(f"{path}, line {lineno}: expected 'item<TAB>name', got {line.strip()!r}.")
-            if item.strip() in names:
-                raise ConversionError(f"{path}, line {lineno}: item {item.strip()} is named twice.")
-            names[item.strip()] = name
-    return names
-
-
 def convert_labelled_tsv(src, name, out, train, test, user_profiles=None, item_names=None, seed=2020):
     out_dir = os.path.join(out, name)
     paths = {"train": os.path.join(src, train), "test": os.path.join(src, test)}
@@ -404,7 +387,7 @@ def convert_labelled_tsv(src, name, out, train, test, user_profiles=None, item_n
     )
     extra = ""
     if item_names:
-        names = read_item_names(os.path.join(src, item_names))
+        names = read_names_file(os.path.join(src, item_names))
         items = sorted(train_items | {i for _, i in held_out}, key=lambda i: (len(i), i))
         titled = {i: names[i] for i in items if i in names}
         untitled = [i for i in items if i not in names]

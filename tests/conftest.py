@@ -213,3 +213,38 @@ def parse_test_result():
         return ast.literal_eval(line[len("test result: ") :])
 
     return parse_test_result
+
+
+DAREC_SETTINGS = {
+    "darec_or_weight": 0.1,
+    "darec_uni_weight": 0.2,
+    "darec_glo_weight": 0.3,
+    "darec_loc_weight": 0.4,
+    "darec_n_clusters": 2,
+    "darec_cluster_interval": 1,
+    "darec_cluster_sample": 6,
+    "darec_row_sample": 64,
+    "darec_global_loss": "kl",
+    "darec_global_target": "head",
+    "darec_global_temperature": 0.5,
+    "darec_cf_head": "linear",
+    "darec_llm_head": "mlp",
+    "darec_center_matching": "joint",
+    "darec_center_loss": "infonce",
+    "darec_center_temperature": 0.2,
+    "darec_scatter_backend": "torch",
+    "darec_diagnostics_interval": 0,
+    "darec_score": "backbone",
+    "seed": 7,
+}
+
+
+@pytest.fixture(scope="session")
+def darec_settings():
+    """``darec_settings(**changes)``: a complete DaRecAlignment config (distinct weights, so a term wired to the
+    wrong weight shows), for building the alignment on hand-made tensors."""
+
+    def darec_settings(**changes):
+        return {**DAREC_SETTINGS, **changes}
+
+    return darec_settings

@@ -217,37 +217,13 @@ def test_rlmrec_gen_reconstructs_the_masked_nodes_profiles():
     assert alignment._masked is None  # one reconstruction per masking
 
 
-DAREC_SETTINGS = {
-    "darec_or_weight": 0.1,
-    "darec_uni_weight": 0.2,
-    "darec_glo_weight": 0.3,
-    "darec_loc_weight": 0.4,
-    "darec_n_clusters": 2,
-    "darec_cluster_interval": 1,
-    "darec_cluster_sample": 6,
-    "darec_row_sample": 64,
-    "darec_global_loss": "kl",
-    "darec_global_target": "head",
-    "darec_global_temperature": 0.5,
-    "darec_cf_head": "linear",
-    "darec_llm_head": "mlp",
-    "darec_center_matching": "joint",
-    "darec_center_loss": "infonce",
-    "darec_center_temperature": 0.2,
-    "darec_scatter_backend": "torch",
-    "darec_diagnostics_interval": 0,
-    "darec_score": "backbone",
-    "seed": 7,
-}
-
-
-def test_darec_wires_each_part_into_its_own_term():
+def test_darec_wires_each_part_into_its_own_term(darec_settings):
     """Each term of DaRecAlignment.loss from the heads' parts by hand: which side (CF / LLM), which part
     (shared / specific) and which nodes (users / items) go where, each times its own weight."""
     from recbole_darec.model.darec import DaRecAlignment
     from recbole_darec.model.losses import cosine_gram, uniformity
 
-    alignment = DaRecAlignment(DAREC_SETTINGS, cf_dim=4, llm_dim=6, n_users=8, n_items=9)
+    alignment = DaRecAlignment(darec_settings(), cf_dim=4, llm_dim=6, n_users=8, n_items=9)
     g = torch.Generator().manual_seed(4)
     user_all, item_all = torch.randn(8, 4, generator=g), torch.randn(9, 4, generator=g)
     user_profile, item_profile = torch.randn(8, 6, generator=g), torch.randn(9, 6, generator=g)
@@ -290,10 +266,10 @@ def similarity_structure_by_hand(gram_cf, gram_llm, t):
     return total / n
 
 
-def test_darec_step_counter_loads_from_checkpoints_that_kept_it_as_a_buffer():
+def test_darec_step_counter_loads_from_checkpoints_that_kept_it_as_a_buffer(darec_settings):
     from recbole_darec.model.darec import DaRecAlignment
 
-    alignment = DaRecAlignment(DAREC_SETTINGS, cf_dim=4, llm_dim=6, n_users=8, n_items=9)
+    alignment = DaRecAlignment(darec_settings(), cf_dim=4, llm_dim=6, n_users=8, n_items=9)
     state = alignment.state_dict()
     assert state.pop("_extra_state") == {"step": 0}
     alignment.load_state_dict({**state, "step": torch.tensor(37)})  # the older format

@@ -7,34 +7,12 @@ import torch.nn.functional as F
 
 from recbole_darec.checks import ConfigError
 
-DAREC = {
-    "darec_or_weight": 0.01,
-    "darec_uni_weight": 0.001,
-    "darec_glo_weight": 0.01,
-    "darec_loc_weight": 0.01,
-    "darec_n_clusters": 2,
-    "darec_cluster_interval": 100,
-    "darec_cluster_sample": 8,
-    "darec_row_sample": 64,
-    "darec_global_loss": "kl",
-    "darec_global_target": "head",
-    "darec_global_temperature": 0.2,
-    "darec_cf_head": "linear",
-    "darec_llm_head": "mlp",
-    "darec_center_matching": "joint",
-    "darec_center_loss": "infonce",
-    "darec_center_temperature": 0.2,
-    "darec_scatter_backend": "torch",
-    "darec_diagnostics_interval": 0,
-    "seed": 3,
-}
-
 
 @pytest.mark.parametrize("rule", ["backbone", "disentangled", "fused"])
-def test_darec_scoring_rules_match_a_hand_computation(rule):
+def test_darec_scoring_rules_match_a_hand_computation(rule, darec_settings):
     from recbole_darec.model.darec import DaRecAlignment
 
-    alignment = DaRecAlignment({**DAREC, "darec_score": rule}, cf_dim=4, llm_dim=6, n_users=5, n_items=7)
+    alignment = DaRecAlignment(darec_settings(darec_score=rule), cf_dim=4, llm_dim=6, n_users=5, n_items=7)
     g = torch.Generator().manual_seed(0)
     user_all, item_all = torch.randn(5, 4, generator=g), torch.randn(7, 4, generator=g)
     user_profile, item_profile = torch.randn(5, 6, generator=g), torch.randn(7, 6, generator=g)

@@ -47,16 +47,20 @@ def names_from_table(table):
 
 
 def read_names_file(path):
-    """``{item id: name}`` from an ``item_id<TAB>name`` file."""
+    """``{item id: name}`` from an ``item_id<TAB>name`` file; a trailing ``;http...`` URI (DBbook's
+    ``Title;DBpedia URI``) is not part of the name; an item named twice is an error."""
     names = {}
     with open(path, "r", encoding="utf-8") as f:
         for lineno, line in enumerate(f, start=1):
             if not line.strip():
                 continue
             parts = line.rstrip("\n").split("\t")
-            if len(parts) != 2 or not parts[1].strip():
+            name = parts[-1].rsplit(";http", 1)[0].strip() if len(parts) == 2 else ""
+            if not name or not parts[0].strip():
                 raise ProfileError(f"{path}, line {lineno}: expected 'item_id<TAB>name', got {line.strip()!r}.")
-            names[parts[0]] = parts[1].strip()
+            if parts[0].strip() in names:
+                raise ProfileError(f"{path}, line {lineno}: item {parts[0].strip()} is named twice.")
+            names[parts[0].strip()] = name
     return names
 
 

@@ -18,7 +18,7 @@ from collections import Counter
 
 import pandas as pd
 
-from recbole_darec.profiles.texts import ProfileError, check_texts
+from recbole_darec.profiles.texts import ProfileError, check_texts, read_jsonl
 
 
 # ---------------------------------------------------------------------- imported
@@ -49,35 +49,6 @@ def read_id_map(path):
     return mapping
 
 
-JSONL_ID_KEYS, JSONL_TEXT_KEYS = ("id", "user_id", "item_id"), ("text", "profile")
-
-
-def _read_jsonl(src):
-    """``{id: text}`` of a JSONL file, one object a line: the id under ``id``, ``user_id`` or ``item_id``, the text
-    under ``text`` or ``profile`` (this package's own files, and DBbook's ``{"user_id", "profile"}``)."""
-    data = {}
-    with open(src, "r", encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ProfileError(f"{src}, line {lineno}: not valid JSON ({err.msg}).") from None
-            id_key = next((k for k in JSONL_ID_KEYS if isinstance(record, dict) and k in record), None)
-            text_key = next((k for k in JSONL_TEXT_KEYS if isinstance(record, dict) and k in record), None)
-            if id_key is None or text_key is None:
-                raise ProfileError(
-                    f"{src}, line {lineno}: needs an id ({' / '.join(JSONL_ID_KEYS)}) and a text "
-                    f"({' / '.join(JSONL_TEXT_KEYS)})."
-                )
-            key = str(record[id_key])
-            if key in data:
-                raise ProfileError(f"{src}, line {lineno}: duplicate id {key!r}.")
-            data[key] = record[text_key]
-    return data
-
-
 def import_texts(src, id_map=None, allow_empty=False):
     """``{raw id: text}`` from a JSON, RLMRec pickle or CSV/TSV file; ``id_map`` maps file ids to raw ids.
 
@@ -98,8 +69,8 @@ def import_texts(src, id_map=None, allow_empty=False):
         if not isinstance(data, dict):
             raise ProfileError(f"{src}: expected a pickled dict {{id: {{'profile': ...}}}}.")
         data = {k: (v.get("profile") if isinstance(v, dict) else v) for k, v in data.items()}
-    elif ext == ".jsonl":
-        data = _read_jsonl(src)
+    elif ext == ".jsonl":  # this package's own files, or DBbook's {"user_id", "profile"} lines
+        data = read_jsonl(src, ("id", "user_id", "item_id"), ("text", "profile"), allow_empty=allow_empty)
     elif ext in (".csv", ".tsv"):
         data = {}
         with open(src, "r", encoding="utf-8", newline="") as f:

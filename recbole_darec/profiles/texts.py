@@ -33,8 +33,10 @@ def write_texts(path, texts, source):
     atomic_write_text(path, lines)
 
 
-def read_texts(path):
-    """``{raw id: text}`` from a JSONL profile file, with file:line errors for anything malformed."""
+def read_jsonl(path, id_keys=("id",), text_keys=("text",), allow_empty=False):
+    """``{id: text}`` of a JSONL file, one object a line, the id under the first of ``id_keys`` it has and
+    the text under the first of ``text_keys``; file:line errors for bad JSON, missing keys, duplicate ids
+    and (unless ``allow_empty``) empty texts."""
     texts = {}
     with open(path, "r", encoding="utf-8") as f:
         for lineno, line in enumerate(f, start=1):
@@ -43,17 +45,24 @@ def read_texts(path):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as err:
-                raise ProfileError(
-                    f'{path}, line {lineno}: not valid JSON ({err.msg}); each line must be {{"id": ..., "text": ...}}.'
-                ) from None
-            if not isinstance(record, dict) or "id" not in record or "text" not in record:
-                raise ProfileError(f'{path}, line {lineno}: needs the keys "id" and "text".')
-            key = str(record["id"])
+                raise ProfileError(f"{path}, line {lineno}: not valid JSON ({err.msg}).") from None
+            id_key = next((k for k in id_keys if isinstance(record, dict) and k in record), None)
+            text_key = next((k for k in text_keys if isinstance(record, dict) and k in record), None)
+            if id_key is None or text_key is None:
+                wanted = " and ".join(" or ".join(f'"{k}"' for k in keys) for keys in (id_keys, text_keys))
+                raise ProfileError(f"{path}, line {lineno}: needs the keys {wanted}.")
+            key, text = str(record[id_key]), record[text_key]
             if key in texts:
                 raise ProfileError(f"{path}, line {lineno}: duplicate id {key!r}; keep one profile per id.")
-            if not isinstance(record["text"], str) or not record["text"].strip():
+            if not allow_empty and (not isinstance(text, str) or not text.strip()):
                 raise ProfileError(f"{path}, line {lineno}: empty profile text for id {key!r}.")
-            texts[key] = record["text"]
+            texts[key] = text
+    return texts
+
+
+def read_texts(path):
+    """``{raw id: text}`` from this package's JSONL profile file (``{"id", "text", "source"}`` lines)."""
+    texts = read_jsonl(path)
     if not texts:
         raise ProfileError(f"{path}: no profiles in the file.")
     return texts
