@@ -7,17 +7,17 @@ import pytest
 
 
 @pytest.mark.slow
-def test_compare_records_failures_and_resumes_without_retraining(tmp_path, run_cli):
+def test_compare_records_failures_and_resumes_without_retraining(tmp_path, run_cli, toy_profiled):
     out = tmp_path / "cmp"
     args = [
         "-m",
         "recbole_darec.compare",
         "--models=LightGCN,NoSuchModel",
-        "--dataset=ml-100k",
+        "--dataset=toy",
         "--seeds=2",
         f"--out={out}",
         "--epochs=1",
-        f"--data_path={tmp_path / 'dataset'}",
+        f"--data_path={toy_profiled}",
     ]
     first = run_cli(*args, "--jobs=2")  # two runs at once; the resume below runs one at a time
     assert first.returncode == 1, first.stderr[-2000:]  # a failed model makes the exit status non-zero
