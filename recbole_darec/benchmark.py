@@ -1,7 +1,7 @@
 """A benchmark suite in one command: every dataset x backbone x model x seed of a suite file, then one report.
 
     python -m recbole_darec.benchmark properties/suites/leakfree.yaml [--out=results/leakfree] [--jobs=2]
-        [--threads=1] [--key=value ...]
+        [--datasets=dbbook] [--backbones=LightGCN] [--report_only] [--threads=1] [--key=value ...]
 
 A suite file names the seeds, settings for every run, and per dataset its preset files and, per backbone,
 more preset files and its models (the backbone itself first: the baseline). A model may also be a variant,
@@ -223,10 +223,20 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="default: results/<suite file name>")
     parser.add_argument("--jobs", type=int, default=1, help="runs at once within a group (see compare --jobs)")
     parser.add_argument("--report_only", action="store_true", help="write the report of the runs so far, train nothing")
+    parser.add_argument("--datasets", default=None, help="run only these datasets of the suite (comma-separated)")
+    parser.add_argument("--backbones", default=None, help="run only these backbones of the suite (comma-separated)")
     args, unknown = parser.parse_known_args(argv)
     try:
         overrides = parse_overrides(unknown)
         seeds, settings, groups = load_suite(args.suite)
+        for position, wanted in ((0, args.datasets), (1, args.backbones)):
+            if wanted:
+                names = [name.strip() for name in wanted.split(",") if name.strip()]
+                known = list(dict.fromkeys(group[position] for group in groups))
+                unknown_names = [name for name in names if name not in known]
+                if unknown_names:
+                    raise SuiteError(f"{args.suite} has no {', '.join(unknown_names)} (it has: {', '.join(known)}).")
+                groups = [group for group in groups if group[position] in names]
     except (ConfigError, SuiteError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -35,6 +35,7 @@ def test_suite_files_are_checked_before_anything_runs(tmp_path, repo_root):
     )
     with pytest.raises(SuiteError, match="config file nowhere.yaml does not exist"):
         load_suite(missing)
+    assert main([os.path.join(repo_root, "properties", "suites", "smoke.yaml"), "--backbones=SGL"]) == 2
     with pytest.raises(SuiteError, match=r"unknown top-level key\(s\) \['seed'\]"):
         load_suite(write_suite(tmp_path / "c.yaml", "seed: 3\n"))
 
