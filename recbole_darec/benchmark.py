@@ -108,24 +108,28 @@ def _runs(models):
 
 def run_suite(seeds, settings, overrides, groups, out, jobs):
     """Every group through compare (which skips finished runs), with the suite's settings, the group's and the
-    command line's, in that order of precedence; returns the exit codes of the groups that failed."""
+    command line's, in that order of precedence. Seed by seed (every group and variant of a seed, then the
+    next), so a suite cut short leaves complete pairs for the paired tests; a last pass over all seeds (which
+    trains nothing more) rewrites each folder's results.md. Returns the exit codes of the groups that failed."""
     failed = {}
-    for dataset, backbone, files, models, group_settings in groups:
-        for variant, classes, variant_settings in _runs(models):
-            argv = [
-                f"--models={','.join(classes)}",
-                f"--dataset={dataset}",
-                f"--seeds={seeds}",
-                f"--out={group_folder(out, dataset, backbone, variant)}",
-                f"--jobs={jobs}",
-                *override_args({**settings, **group_settings, **variant_settings, **overrides}),
-            ]
-            if files:
-                argv.append(f"--config_files={' '.join(files)}")
-            print(f"== {dataset} / {backbone}{' / ' + variant if variant else ''}: {', '.join(classes)}", flush=True)
-            code = compare.main(argv)
-            if code:
-                failed[(dataset, backbone, variant)] = code
+    for seed_list in [f"{seed}," for seed in compare.seeds_from(seeds)] + [seeds]:
+        for dataset, backbone, files, models, group_settings in groups:
+            for variant, classes, variant_settings in _runs(models):
+                argv = [
+                    f"--models={','.join(classes)}",
+                    f"--dataset={dataset}",
+                    f"--seeds={seed_list}",
+                    f"--out={group_folder(out, dataset, backbone, variant)}",
+                    f"--jobs={jobs}",
+                    *override_args({**settings, **group_settings, **variant_settings, **overrides}),
+                ]
+                if files:
+                    argv.append(f"--config_files={' '.join(files)}")
+                where = f"{dataset} / {backbone}{' / ' + variant if variant else ''}"
+                print(f"== {where}, seeds {seed_list.rstrip(',')}: {', '.join(classes)}", flush=True)
+                code = compare.main(argv)
+                if code:
+                    failed[(dataset, backbone, variant)] = code
     return failed
 
 
