@@ -100,10 +100,11 @@ def known_keys():
     return frozenset(keys)
 
 
-def check_known_keys(settings, origin):
+def check_known_keys(settings, origin, own=None):
     """Refuse a key of ``settings`` that no YAML defines, naming the closest known key (typos are silent
-    in RecBole: the run would go on with the default). ``origin`` says where the settings came from."""
-    own = settings.get("user_config_keys") or []
+    in RecBole: the run would go on with the default). ``origin`` says where the settings came from;
+    ``own``: keys the user declared (``user_config_keys``; default: those ``settings`` declares)."""
+    own = settings.get("user_config_keys") or [] if own is None else own
     if not isinstance(own, list):
         raise ConfigError(f"user_config_keys = {own!r} must be a list of key names, e.g. --user_config_keys=[my_key].")
     known = known_keys() | set(own)
@@ -139,16 +140,15 @@ class Config(RecBoleConfig):
         return {}
 
     def _load_config_files(self, file_list):
-        merged = {}
-        for path in file_list or []:
-            loaded = super()._load_config_files([path])
-            check_known_keys(loaded, f"config file {path}")
-            merged.update(loaded)
-        return merged
+        self._files_read = [(path, super(Config, self)._load_config_files([path])) for path in file_list or []]
+        return {key: value for _, loaded in self._files_read for key, value in loaded.items()}
 
     def _merge_external_config_dict(self):
-        check_known_keys(self.variable_config_dict, "the command-line settings")
         super()._merge_external_config_dict()
+        own = self.external_config_dict.get("user_config_keys") or []  # declared in a file or on the command line
+        for path, loaded in self._files_read:
+            check_known_keys(loaded, f"config file {path}", own)
+        check_known_keys(self.variable_config_dict, "the command-line settings", own)
 
     def _get_model_and_dataset(self, model, dataset):
         if model is None:

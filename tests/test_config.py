@@ -65,11 +65,20 @@ def test_every_preset_key_is_a_known_setting(repo_root):
         check_known_keys({"darec_global_los": "kl"}, "x.yaml")
 
 
-def test_keys_of_the_users_own_are_accepted_once_declared():
+def test_keys_of_the_users_own_are_accepted_once_declared(tmp_path):
     settings = {"my_feature_flag": True, "user_config_keys": ["my_feature_flag"]}
     assert Config(model="LightGCN", dataset="ml-100k", config_dict=settings)["my_feature_flag"] is True
     with pytest.raises(ConfigError, match="declare it with --user_config_keys=\\[my_feature_flag\\]"):
         Config(model="LightGCN", dataset="ml-100k", config_dict={"my_feature_flag": True})
+    own = tmp_path / "own.yaml"
+    own.write_text("my_feature_flag: 3\n")  # declared on the command line, used in a file
+    declared = {"user_config_keys": ["my_feature_flag"]}
+    assert (
+        Config(model="LightGCN", dataset="ml-100k", config_file_list=[str(own)], config_dict=declared)[
+            "my_feature_flag"
+        ]
+        == 3
+    )
 
 
 def test_a_missing_package_yaml_is_an_error_naming_it(monkeypatch, tmp_path):
