@@ -155,7 +155,9 @@ def _versus(stats):
 
 
 def verdict(stats):
-    """win / loss (p < 0.05 and the sign of the gain) or tie, of a paired comparison."""
+    """win / loss (p < 0.05 and the sign of the gain) or tie of a paired comparison; "unpaired" without pairs."""
+    if not stats["n_pairs"]:
+        return "unpaired"
     if stats["no_test"] or math.isnan(stats["p"]) or stats["p"] >= SIGNIFICANCE:
         return "tie"
     return "win" if stats["gain"] > 0 else "loss"
@@ -201,7 +203,7 @@ def build_report(groups, out, seeds):
                     outcome = verdict(stats)
                     record[f"{metric}_vs_backbone"] = outcome
                     method = model[: -len(backbone)] if model.endswith(backbone) else model
-                    counts = tally.setdefault(method, {"win": 0, "tie": 0, "loss": 0})
+                    counts = tally.setdefault(method, {"win": 0, "tie": 0, "loss": 0, "unpaired": 0})
                     counts[outcome] += 1
             table.append(record)
         ok = [r for r in wanted if r["status"] == "ok"]
@@ -212,12 +214,15 @@ def build_report(groups, out, seeds):
         "## Wins, ties and losses against the backbone",
         "",
         f"Per method, over every dataset, backbone and metric (Recall@20, NDCG@20): a win or loss is a paired "
-        f"t-test over seeds with p < {SIGNIFICANCE}, in the direction of the gain; anything else is a tie.",
+        f"t-test over seeds with p < {SIGNIFICANCE}, in the direction of the gain; anything else is a tie; "
+        "'no pairs': no seed that both the method and its backbone finished.",
         "",
-        "| method | wins | ties | losses |",
-        "|---|---|---|---|",
+        "| method | wins | ties | losses | no pairs |",
+        "|---|---|---|---|---|",
     ]
-    summary += [f"| {method} | {c['win']} | {c['tie']} | {c['loss']} |" for method, c in tally.items()]
+    summary += [
+        f"| {method} | {c['win']} | {c['tie']} | {c['loss']} | {c['unpaired']} |" for method, c in tally.items()
+    ]
     return "\n".join(sections) + "\n" + "\n".join(summary) + "\n", table
 
 

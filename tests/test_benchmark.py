@@ -77,7 +77,7 @@ def test_report_compares_each_method_with_its_backbone_and_rlmrec_con(tmp_path):
     assert darec["test_recall@20_vs_backbone"] == "win" and darec["test_recall@20_gain"] == pytest.approx(0.065 / 0.90)
     rlmrec = next(r for r in table if r["model"] == "RLMRecConLightGCN")
     assert rlmrec["test_recall@20_vs_backbone"] == "tie"
-    assert "| DaRec | 2 | 0 | 0 |" in text and "| RLMRecCon | 0 | 2 | 0 |" in text
+    assert "| DaRec | 2 | 0 | 0 | 0 |" in text and "| RLMRecCon | 0 | 2 | 0 | 0 |" in text
     assert "vs RLMRec-Con" in text and "+7.22% (p = " in text  # DaRec against the backbone, Recall@20
 
 
