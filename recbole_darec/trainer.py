@@ -12,7 +12,6 @@
   processes (gloo) the device id must be omitted.
 """
 
-import functools
 import glob
 import json
 import os
@@ -89,6 +88,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         self.valid_seconds = 0.0
         self.best_epoch = None  # epoch of the state saved as the best model (RecBole keeps the last tie)
         self._epoch = None
+        self.data_fingerprint = data_fingerprint(config)  # of the files the run has just read, for its checkpoints
         # RecBole names checkpoints <model>-<time to the second>.pth: two runs started in the same
         # second (compare --jobs, a sweep) would overwrite each other's best model. The pid separates them.
         self.saved_model_file = f"{self.saved_model_file[: -len('.pth')]}-{os.getpid()}.pth"
@@ -97,10 +97,6 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
             names = [self.saved_model_file]
             torch.distributed.broadcast_object_list(names, src=0)
             self.saved_model_file = names[0]
-
-    @functools.cached_property
-    def data_fingerprint(self):
-        return data_fingerprint(self.config)
 
     @property
     def last_checkpoint_file(self):
