@@ -30,6 +30,7 @@ import argparse
 import math
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import yaml
 
@@ -107,29 +108,47 @@ def _runs(models):
 
 
 def run_suite(seeds, settings, overrides, groups, out, jobs):
-    """Every group through compare (which skips finished runs), with the suite's settings, the group's and the
-    command line's, in that order of precedence. Seed by seed (every group and variant of a seed, then the
-    next), so a suite cut short leaves complete pairs for the paired tests; a last pass over all seeds (which
-    trains nothing more) rewrites each folder's results.md. Returns the exit codes of the groups that failed."""
+    """Every (group, variant, model, seed) through compare (which skips finished runs), ``jobs`` at a time, with
+    the suite's settings, the group's, the variant's and the command line's, in that order of precedence.
+
+    Seed by seed (every run of a seed is started before any of the next), so a suite cut short leaves
+    complete pairs for the paired tests; runs of one folder may finish together, which compare's row files
+    and lock are made for. A last pass over all seeds (nothing left to train) rewrites each folder's
+    results.md. Returns the exit codes of the (dataset, backbone, variant) groups that had a failed run.
+    """
+    tasks, folders = [], []
+    for dataset, backbone, files, models, group_settings in groups:
+        for variant, classes, variant_settings in _runs(models):
+            base = [
+                f"--dataset={dataset}",
+                f"--out={group_folder(out, dataset, backbone, variant)}",
+                *override_args({**settings, **group_settings, **variant_settings, **overrides}),
+            ]
+            if files:
+                base.append(f"--config_files={' '.join(files)}")
+            key = (dataset, backbone, variant)
+            folders.append([f"--models={','.join(classes)}", f"--seeds={seeds}", *base])
+            tasks += [
+                (seed, key, [f"--models={model}", f"--seeds={seed},", *base])
+                for seed in compare.seeds_from(seeds)
+                for model in classes
+            ]
+    tasks.sort(key=lambda task: task[0])  # stable: within a seed, the suite's order
     failed = {}
-    for seed_list in [f"{seed}," for seed in compare.seeds_from(seeds)] + [seeds]:
-        for dataset, backbone, files, models, group_settings in groups:
-            for variant, classes, variant_settings in _runs(models):
-                argv = [
-                    f"--models={','.join(classes)}",
-                    f"--dataset={dataset}",
-                    f"--seeds={seed_list}",
-                    f"--out={group_folder(out, dataset, backbone, variant)}",
-                    f"--jobs={jobs}",
-                    *override_args({**settings, **group_settings, **variant_settings, **overrides}),
-                ]
-                if files:
-                    argv.append(f"--config_files={' '.join(files)}")
-                where = f"{dataset} / {backbone}{' / ' + variant if variant else ''}"
-                print(f"== {where}, seeds {seed_list.rstrip(',')}: {', '.join(classes)}", flush=True)
-                code = compare.main(argv)
-                if code:
-                    failed[(dataset, backbone, variant)] = code
+
+    def run(task):
+        seed, key, argv = task
+        dataset, backbone, variant = key
+        where = f"{dataset} / {backbone}" + (f" / {variant}" if variant else "")
+        print(f"== {where}, seed {seed}: {argv[0][len('--models=') :]}", flush=True)
+        return key, compare.main(argv)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for key, code in pool.map(run, tasks):
+            if code:
+                failed[key] = code
+    for argv in folders:  # every seed's row is in place: this only rewrites the folder's tables
+        compare.main(argv)
     return failed
 
 
@@ -230,7 +249,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("suite", help="a suite YAML file (properties/suites/)")
     parser.add_argument("--out", default=None, help="default: results/<suite file name>")
-    parser.add_argument("--jobs", type=int, default=1, help="runs at once within a group (see compare --jobs)")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="runs at once, each a process (keep jobs x threads within the cores)"
+    )
     parser.add_argument("--report_only", action="store_true", help="write the report of the runs so far, train nothing")
     parser.add_argument("--datasets", default=None, help="run only these datasets of the suite (comma-separated)")
     parser.add_argument("--backbones", default=None, help="run only these backbones of the suite (comma-separated)")

@@ -167,13 +167,11 @@ def render_markdown(summary, metrics, main_metric, title):
 
 def plot(summary, curves, main_metric, path):
     """Bar chart of ``main_metric`` with std error bars, and mean validation curves per model."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no global state, so runs finishing together may plot at once
 
     metric = main_metric[len("test_") :] if main_metric.startswith("test_") else main_metric
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig = Figure(figsize=(12, 4.5))
+    left, right = fig.subplots(1, 2)
     names = [e["model"] for e in summary]
     means = [e["metrics"][main_metric]["mean"] for e in summary]
     stds = [e["metrics"][main_metric]["std"] for e in summary]
@@ -197,7 +195,6 @@ def plot(summary, curves, main_metric, path):
         right.text(0.5, 0.5, "no validation curves recorded", ha="center", transform=right.transAxes)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def parse_source(text):

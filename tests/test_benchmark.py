@@ -98,21 +98,25 @@ def test_the_smoke_suite_runs_and_resumes(tmp_path, ml100k_profiles, repo_root, 
 
 
 def test_a_suite_runs_seed_by_seed_across_groups_and_variants(tmp_path, monkeypatch):
-    """A suite cut short leaves complete pairs: every group and variant of a seed runs before the next seed."""
+    """A suite cut short leaves complete pairs: every run of a seed starts before any of the next seed."""
     import recbole_darec.benchmark as benchmark
 
     calls = []
     monkeypatch.setattr(benchmark.compare, "main", lambda argv: calls.append(argv) or 0)
-    models = [("LightGCN", "LightGCN", {}), ("DaRec-fused", "DaRecLightGCN", {"darec_score": "fused"})]
+    models = [("LightGCN", "LightGCN", {}), ("AlphaRec", "AlphaRec", {})]
+    models.append(("DaRec-fused", "DaRecLightGCN", {"darec_score": "fused"}))
     failed = benchmark.run_suite("2", {"epochs": 2}, {"epochs": 3}, [("toy", "LightGCN", [], models, {})], "o", 1)
     assert failed == {}
-    order = [(a[0], a[2], a[3]) for a in calls]
+    order = [(a[0], a[1], a[3]) for a in calls]
     assert order == [
         ("--models=LightGCN", "--seeds=2020,", "--out=o/toy-LightGCN"),
+        ("--models=AlphaRec", "--seeds=2020,", "--out=o/toy-LightGCN"),
         ("--models=DaRecLightGCN", "--seeds=2020,", "--out=o/toy-LightGCN/DaRec-fused"),
         ("--models=LightGCN", "--seeds=2021,", "--out=o/toy-LightGCN"),
+        ("--models=AlphaRec", "--seeds=2021,", "--out=o/toy-LightGCN"),
         ("--models=DaRecLightGCN", "--seeds=2021,", "--out=o/toy-LightGCN/DaRec-fused"),
-        ("--models=LightGCN", "--seeds=2", "--out=o/toy-LightGCN"),  # the last pass: every seed, nothing to train
+        # the last pass, one per folder: every seed, nothing left to train, the folder's tables rewritten
+        ("--models=LightGCN,AlphaRec", "--seeds=2", "--out=o/toy-LightGCN"),
         ("--models=DaRecLightGCN", "--seeds=2", "--out=o/toy-LightGCN/DaRec-fused"),
     ]
-    assert "--epochs=3" in calls[0] and "--darec_score=fused" in calls[1]  # the command line beats the suite
+    assert "--epochs=3" in calls[0] and "--darec_score=fused" in calls[2]  # the command line beats the suite
