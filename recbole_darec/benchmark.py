@@ -42,6 +42,7 @@ from recbole_darec.evaluate import render_groups
 from recbole_darec.leaderboard import echoed_command, read_rows, summarize
 
 REPORT_METRICS = ("test_recall@20", "test_ndcg@20")
+SELECTION_METRIC = "valid_recall@20"  # shown beside them: settings are chosen on validation, never on test
 SIGNIFICANCE = 0.05
 
 
@@ -169,8 +170,9 @@ def _cell(stats):
 def _versus(stats):
     if math.isnan(stats["gain"]):
         return "–"
-    p = f"no test ({stats['no_test']})" if stats["no_test"] else f"p = {stats['p']:.3g}"
-    return f"{100 * stats['gain']:+.2f}% ({p}, {stats['n_pairs']} pairs)"
+    if stats["no_test"]:
+        return f"{100 * stats['gain']:+.2f}% (no test: {stats['no_test']})"
+    return f"{100 * stats['gain']:+.2f}% (p = {stats['p']:.3g}, {stats['n_pairs']} pairs)"
 
 
 def verdict(stats):
@@ -192,7 +194,7 @@ def build_report(groups, out, seeds):
         if not wanted:
             sections.append(f"## {dataset} / {backbone}\n\nNo finished runs yet.\n")
             continue
-        versus_backbone = summarize(wanted, models, list(REPORT_METRICS))
+        versus_backbone = summarize(wanted, models, [*REPORT_METRICS, SELECTION_METRIC])
         rlmrec = next((m for m in models if m.startswith("RLMRecCon")), None)
         versus_rlmrec = {}
         if rlmrec:
@@ -201,19 +203,20 @@ def build_report(groups, out, seeds):
         lines = [
             f"## {dataset} / {backbone}",
             "",
-            "| model | runs | Recall@20 | NDCG@20 | vs backbone, Recall@20 | vs backbone, NDCG@20 | vs RLMRec-Con, "
-            "Recall@20 | vs RLMRec-Con, NDCG@20 |",
-            "|---|---|---|---|---|---|---|---|",
+            "| model | runs | valid Recall@20 | Recall@20 | NDCG@20 | vs backbone, Recall@20 | vs backbone, NDCG@20 | "
+            "vs RLMRec-Con, Recall@20 | vs RLMRec-Con, NDCG@20 |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for entry in versus_backbone:
             model = entry["model"]
             other = versus_rlmrec.get(model) if model != rlmrec else None
-            cells = [_cell(entry["metrics"][m]) for m in REPORT_METRICS]
+            cells = [_cell(entry["metrics"][m]) for m in (SELECTION_METRIC, *REPORT_METRICS)]
             cells += [_versus(entry["metrics"][m]) if model != backbone else "–" for m in REPORT_METRICS]
             cells += [_versus(other["metrics"][m]) if other else "–" for m in REPORT_METRICS]
             runs = f"{entry['runs']}" + (f" ({len(entry['failed'])} failed)" if entry["failed"] else "")
             lines.append(f"| {model} | {runs} | " + " | ".join(cells) + " |")
             record = {"dataset": dataset, "backbone": backbone, "model": model, "runs": entry["runs"]}
+            record.update({f"{SELECTION_METRIC}_mean": entry["metrics"][SELECTION_METRIC]["mean"]})
             for metric in REPORT_METRICS:
                 stats = entry["metrics"][metric]
                 record.update({f"{metric}_mean": stats["mean"], f"{metric}_std": stats["std"]})
