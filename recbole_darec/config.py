@@ -96,7 +96,8 @@ def known_keys():
     patterns += [os.path.join(PROPERTIES_DIR, folder, "*.yaml") for folder in CONFIG_FOLDERS]
     for pattern in patterns:
         for path in glob.glob(pattern, recursive=True):
-            keys |= _yaml_keys(path)
+            if os.path.basename(path) not in ("url.yaml", "kg_url.yaml"):  # RecBole's download tables: dataset names
+                keys |= _yaml_keys(path)
     return frozenset(keys)
 
 
