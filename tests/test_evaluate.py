@@ -103,3 +103,23 @@ def test_scoring_alignment_of_any_checkpoint(tmp_path, toy_profiled, base_config
     os.remove(tmp_path / "dataset" / "toy" / "toy.itememb")
     assert main([model_file, "--alignment"]) == 2
     assert "toy.itememb: no item profile vectors" in capsys.readouterr().err
+
+
+def test_profile_vectors_give_zero_rows_where_the_dataset_allows_missing_vectors(
+    tmp_path, toy_profiled, config_for, copy_dataset
+):
+    """DBbook's untitled cold books have no vector: evaluate --alignment reads them as the model did, as zeros."""
+    from recbole_darec.data import create_dataset
+    from recbole_darec.profiles import ProfileError, profile_vectors
+
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    vectors = tmp_path / "dataset" / "toy" / "toy.itememb"
+    lines = vectors.read_text().splitlines()
+    vectors.write_text("\n".join(line for line in lines if not line.startswith("7\t")) + "\n")  # item 7 loses its own
+    allowed = create_dataset(config_for(tmp_path, dataset="toy", model="DaRecLightGCN", profile_allow_missing=True))
+    read = profile_vectors(allowed, "item")
+    assert torch.allclose(read, allowed.profile_matrix("item"))
+    assert not read[allowed.token2id(allowed.iid_field, "7")].any()
+    strict = create_dataset(config_for(tmp_path, dataset="toy", model="LightGCN"))  # reads no vectors itself
+    with pytest.raises(ProfileError, match=r"no vector for 1 item\(s\) of the dataset \(e.g. 7\)"):
+        profile_vectors(strict, "item")

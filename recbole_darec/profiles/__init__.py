@@ -71,13 +71,14 @@ def profile_vectors(dataset, kind):
     field = dataset.uid_field if kind == "user" else dataset.iid_field
     tokens = dataset.field2id_token[field][1:]
     missing = [t for t in tokens if t not in vectors]
-    if missing:
+    if missing and not dataset.config["profile_allow_missing"]:
         raise ProfileError(
             f"{path}: no vector for {len(missing)} {kind}(s) of the dataset (e.g. {', '.join(missing[:5])}); "
-            "re-encode the profiles."
+            "re-encode the profiles, or set profile_allow_missing: True to give them zero vectors."
         )
-    rows = np.stack([vectors[t] for t in tokens])
-    return torch.from_numpy(np.concatenate([np.zeros((1, rows.shape[1]), dtype=np.float32), rows]))
+    dim = len(next(iter(vectors.values())))
+    zeros = np.zeros(dim, dtype=np.float32)  # [PAD], and ids without a vector where the dataset allows it
+    return torch.from_numpy(np.stack([zeros] + [vectors.get(t, zeros) for t in tokens]))
 
 
 def split_pairs(config):
