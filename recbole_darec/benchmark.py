@@ -68,7 +68,7 @@ def load_suite(path):
         if not backbones:
             raise SuiteError(f"{path}: dataset '{dataset}' lists no backbones.")
         for backbone, spec in backbones.items():
-            models = [_model_entry(path, dataset, backbone, entry) for entry in (spec or {}).get("models") or []]
+            models = [_model_entry(path, dataset, backbone, item) for item in (spec or {}).get("models") or []]
             if not models or models[0] != (backbone, backbone, {}):
                 raise SuiteError(
                     f"{path}: {dataset} / {backbone}: 'models' must start with the backbone itself ({backbone}), "
@@ -94,6 +94,10 @@ def _model_entry(path, dataset, backbone, entry):
             f"got {entry!r}."
         )
     return entry["name"], entry.get("model", entry["name"]), dict(entry.get("settings") or {})
+
+
+def _where(dataset, backbone, variant=None):
+    return f"{dataset} / {backbone}" + (f" / {variant}" if variant else "")
 
 
 def group_folder(out, dataset, backbone, variant=None):
@@ -139,9 +143,7 @@ def run_suite(seeds, settings, overrides, groups, out, jobs):
 
     def run(task):
         seed, key, argv = task
-        dataset, backbone, variant = key
-        where = f"{dataset} / {backbone}" + (f" / {variant}" if variant else "")
-        print(f"== {where}, seed {seed}: {argv[0][len('--models=') :]}", flush=True)
+        print(f"== {_where(*key)}, seed {seed}: {argv[0][len('--models=') :]}", flush=True)
         return key, compare.main(argv)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -283,9 +285,8 @@ def main(argv=None):
     if table:
         atomic_write_csv(os.path.join(out, "report.csv"), table, list(dict.fromkeys(k for r in table for k in r)))
     print(title + text)
-    for (dataset, backbone, variant), code in failed.items():
-        where = f"{dataset} / {backbone}" + (f" / {variant}" if variant else "")
-        print(f"error: {where}: compare exited {code} (failed runs are listed above)", file=sys.stderr)
+    for key, code in failed.items():
+        print(f"error: {_where(*key)}: compare exited {code} (failed runs are listed above)", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -116,8 +116,8 @@ def load_rows(out):
 
 def run_one(model, dataset, seed, config_files, overrides, out):
     """One training run in a child process; returns a result row (status ok or failed)."""
-    result_file = os.path.join(out, "runs", f"{model}-seed{seed}.metrics.json")
-    log_file = os.path.join(out, "runs", f"{model}-seed{seed}.log")
+    stem = row_file(out, model, seed)[: -len(".json")]
+    result_file, log_file = f"{stem}.metrics.json", f"{stem}.log"
     os.makedirs(os.path.dirname(result_file), exist_ok=True)
     settings = dict(overrides, checkpoint_dir=os.path.join(out, "saved"), show_progress=False)
     command = [

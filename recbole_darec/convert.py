@@ -391,7 +391,8 @@ def convert_labelled_tsv(src, name, out, train, test, user_profiles=None, item_n
         items = sorted(train_items | {i for _, i in held_out}, key=lambda i: (len(i), i))
         titled = {i: names[i] for i in items if i in names}
         untitled = [i for i in items if i not in names]
-        untitled_train = sorted(set(untitled) & train_items)
+        untitled_set = set(untitled)
+        untitled_train = sorted(untitled_set & train_items)
         if untitled_train:
             raise ConversionError(
                 f"{os.path.join(src, item_names)} names no item {', '.join(untitled_train[:5])} of the training "
@@ -402,7 +403,7 @@ def convert_labelled_tsv(src, name, out, train, test, user_profiles=None, item_n
         atomic_write_text(os.path.join(out_dir, f"{name}.item"), "".join(lines))
         print(f"{name}: {len(titled)} item profiles (names) from {item_names}")
         if untitled:
-            rows = sum(i in set(untitled) for _, i in held_out)
+            rows = sum(i in untitled_set for _, i in held_out)
             print(
                 f"{name}: {len(untitled)} held-out item(s) have no name ({rows} interactions kept, e.g. "
                 f"{untitled[:5]}): they get zero profile vectors (profile_allow_missing: True in {name}.yaml)"

@@ -31,7 +31,7 @@ from recbole_darec.cli import parse_overrides
 from recbole_darec.diagnostics import alignment_report, group_columns
 from recbole_darec.leaderboard import mean_std, pick_main_metric, render_markdown, summarize
 from recbole_darec.profiles import ProfileError, profile_vectors
-from recbole_darec.quick_start import load_data_and_model
+from recbole_darec.quick_start import rebuild_from_checkpoint
 from recbole_darec.trainer import evaluate_by_group
 from recbole_darec.utils import get_trainer, set_threads
 
@@ -66,14 +66,15 @@ def rescore(model_file, overrides, alignment=False):
             f"--{unknown[0]} would change training or data, not evaluation; re-scoring accepts "
             f"only {', '.join(sorted(EVALUATION_KEYS))}."
         )
-    saved_at = load_checkpoint(model_file)["saved_at"]
-    config, model, dataset, train_data, _, test_data = load_data_and_model(model_file, overrides)
+    checkpoint = load_checkpoint(model_file)
+    config, model, dataset, train_data, _, test_data = rebuild_from_checkpoint(model_file, checkpoint, overrides)
     set_threads(config)
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
     with torch.no_grad():
         result, by_group = evaluate_by_group(trainer, test_data, train_data._dataset, load_best_model=False)
         figures = scoring_alignment(model, dataset) if alignment else {}
     valid_metric = config["valid_metric"].lower()
+    saved_at = checkpoint["saved_at"]
     return Rescored(config["model"], config["seed"], valid_metric, dict(result), by_group, figures, saved_at)
 
 

@@ -141,7 +141,12 @@ def load_data_and_model(model_file, config_overrides=None):
     function of the same name does. ``config_overrides`` change settings of the rebuilt config
     (recbole_darec.evaluate uses it for evaluation settings).
     """
-    checkpoint = load_checkpoint(model_file)
+    return rebuild_from_checkpoint(model_file, load_checkpoint(model_file), config_overrides)
+
+
+def rebuild_from_checkpoint(model_file, checkpoint, config_overrides=None):
+    """:func:`load_data_and_model` of a checkpoint already loaded from ``model_file`` (its data is checked
+    against the files there now)."""
     config = Config(config_dict={**rebuild_config_dict(checkpoint), **(config_overrides or {})})
     prepare_dataset_files(config)
     if not check_same_data(model_file, checkpoint, data_fingerprint(config)):

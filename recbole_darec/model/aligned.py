@@ -75,9 +75,9 @@ class ProfileAligned:
         )
 
 
-def projector(in_dim, out_dim):
-    """RLMRec's projector: in -> (in+out)/2 -> LeakyReLU -> out, Xavier-initialised."""
-    hidden = (in_dim + out_dim) // 2
+def projector(in_dim, out_dim, hidden=None):
+    """RLMRec's projector: in -> hidden (default (in+out)/2) -> LeakyReLU -> out, Xavier-initialised."""
+    hidden = hidden or (in_dim + out_dim) // 2
     layers = nn.Sequential(nn.Linear(in_dim, hidden), nn.LeakyReLU(), nn.Linear(hidden, out_dim))
     for layer in layers:
         if isinstance(layer, nn.Linear):

@@ -11,7 +11,8 @@ Written from the paper's description (its public code was read, not copied). Dep
 
 * the language representations are this package's profile vectors (a sentence encoder over LLM-written
   profiles or titles, 384-d by default), not a 7-8B LLM's embeddings of item titles;
-* the MLP is ``Linear -> LeakyReLU -> Linear`` to ``embedding_size`` with ``alpharec_hidden_size`` units;
+* the MLP is RLMRec's projector shape, ``Linear -> LeakyReLU -> Linear`` to ``embedding_size``, with
+  ``alpharec_hidden_size`` hidden units;
 * propagation, layer count and layer combination are this package's LightGCN options (layers 0..L averaged
   by default), trained with RecBole's trainer, batches and early stopping;
 * negatives are drawn uniformly from all items (they may include a user's own positives, as in uniform
@@ -20,9 +21,9 @@ Written from the paper's description (its public code was read, not copied). Dep
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from recbole_darec.checks import ConfigError, check_value
+from recbole_darec.model.aligned import projector
 from recbole_darec.model.lightgcn import LightGCN
 
 
@@ -48,13 +49,7 @@ class AlphaRec(LightGCN):
         # data, rebuilt from the profile files: not saved in checkpoints
         self.register_buffer("user_language", user_vectors.float().to(self.device), persistent=False)
         self.register_buffer("item_language", item_vectors.float().to(self.device), persistent=False)
-        self.mlp = nn.Sequential(
-            nn.Linear(item_vectors.shape[1], hidden), nn.LeakyReLU(), nn.Linear(hidden, self.latent_dim)
-        )
-        for layer in self.mlp:
-            if isinstance(layer, nn.Linear):
-                nn.init.xavier_uniform_(layer.weight)
-                nn.init.zeros_(layer.bias)
+        self.mlp = projector(item_vectors.shape[1], self.latent_dim, hidden)
 
     def get_ego_embeddings(self):
         return self.mlp(torch.cat([self.user_language, self.item_language]))
