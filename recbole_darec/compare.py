@@ -9,8 +9,11 @@ status and error), ``results.md`` (mean ± std, best marked, gain over the first
 and a paired t-test over seeds) and ``results.png``. Each run is a separate process, so
 one crash is recorded as a failed row and the others go on (each run is
 ``python -m recbole_darec.record_run``); ``--jobs=N`` runs N at once.
-Rerunning with the same ``--out`` skips (model, seed) pairs that already finished; two
-``compare`` processes may share an ``--out`` when they run different (model, seed) pairs.
+Rerunning with the same ``--out`` skips (model, seed) pairs that already finished with the same
+settings and data; a finished run whose settings (any config key but where files go and how runs report)
+or data files differ from this compare's is refused, naming the row file and the first difference, so a
+table never mixes two configurations. Two ``compare`` processes may share an ``--out`` when they run
+different (model, seed) pairs.
 
 One source of truth: each run's row is its own file, ``runs/<model>-seed<seed>.json``, written
 atomically; ``results.csv`` is derived from those files under a file lock after every run, so two
@@ -29,6 +32,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
+from recbole_darec.checkpoint import first_difference
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import override_args, parse_overrides
 from recbole_darec.leaderboard import (
@@ -53,6 +57,8 @@ FIXED = [
     "peak_mem_mb",
     "wall_s",
 ]
+# kept in each run's row file (to check a rerun against), not in results.csv
+RECORD_ONLY = ("run_config", "data_fingerprint")
 
 
 def seeds_from(text):
@@ -96,10 +102,44 @@ def store_row(out, row):
     with _locked(out):
         atomic_write_text(row_file(out, row["model"], row["seed"]), json.dumps(row))
         rows = _row_files(out)
-        atomic_write_csv(
-            os.path.join(out, "results.csv"), rows, FIXED + sorted({k for r in rows for k in r} - set(FIXED))
-        )
+        columns = FIXED + sorted({k for r in rows for k in r} - set(FIXED) - set(RECORD_ONLY))
+        atomic_write_csv(os.path.join(out, "results.csv"), [_without(r, RECORD_ONLY) for r in rows], columns)
     return rows
+
+
+def _without(row, keys):
+    return {k: v for k, v in row.items() if k not in keys}
+
+
+def run_settings(overrides, out):
+    """The ``--key=value`` settings of every run of this compare (a run adds its seed)."""
+    return dict(overrides, checkpoint_dir=os.path.join(out, "saved"), show_progress=False)
+
+
+def recorded_run_differs(row, dataset, config_files, settings):
+    """Why the finished run ``row`` is not the run this compare asks for: the first setting in which they
+    differ, or the data files that changed since it ran; None when it is the same run. Rows recorded before
+    rows kept their configuration cannot be checked (None)."""
+    if not row.get("run_config"):
+        return None
+    from recbole_darec.config import Config
+    from recbole_darec.prepare import data_fingerprint
+
+    config = Config(
+        model=row["model"],
+        dataset=dataset,
+        config_file_list=config_files.split() if config_files else None,
+        config_dict=dict(settings, seed=row["seed"]),
+    )
+    difference = first_difference(json.loads(row["run_config"]), config)
+    if difference:
+        key, recorded, wanted = difference
+        return f"it ran with {key}={recorded!r}, this compare asks for {key}={wanted!r}"
+    recorded, current = json.loads(row.get("data_fingerprint") or "{}"), data_fingerprint(config)
+    changed = sorted(name for name in set(recorded) | set(current) if recorded.get(name) != current.get(name))
+    if changed:
+        return f"it was trained on other data than is there now ({', '.join(changed)} changed)"
+    return None
 
 
 def load_rows(out):
@@ -119,7 +159,7 @@ def run_one(model, dataset, seed, config_files, overrides, out):
     stem = row_file(out, model, seed)[: -len(".json")]
     result_file, log_file = f"{stem}.metrics.json", f"{stem}.log"
     os.makedirs(os.path.dirname(result_file), exist_ok=True)
-    settings = dict(overrides, checkpoint_dir=os.path.join(out, "saved"), show_progress=False)
+    settings = run_settings(overrides, out)
     command = [
         sys.executable,
         "-m",
@@ -173,13 +213,29 @@ def main(argv=None):
     os.makedirs(out, exist_ok=True)
     csv_path = os.path.join(out, "results.csv")
     rows = load_rows(out)
-    pending = []  # seed by seed, so that a batch cut short still leaves complete pairs for the paired tests
+    pending, conflicts = [], []  # seed by seed, so that a batch cut short still leaves complete pairs
     for seed in seeds_from(args.seeds):
         for model in models:
-            if any(r["model"] == model and r["seed"] == seed and r["status"] == "ok" for r in rows):
-                print(f"{model} seed {seed}: done earlier, kept")
-            else:
+            done = next((r for r in rows if r["model"] == model and r["seed"] == seed and r["status"] == "ok"), None)
+            if done is None:
                 pending.append((model, seed))
+                continue
+            why = recorded_run_differs(done, args.dataset, args.config_files, run_settings(overrides, out))
+            if why:
+                conflicts.append(f"{row_file(out, model, seed)}: {why}")
+            else:
+                print(
+                    f"{model} seed {seed}: done earlier, kept"
+                    + ("" if done.get("run_config") else " (recorded before rows kept their settings: not checked)")
+                )
+    if conflicts:
+        print(
+            "error: these finished runs are not the runs this compare asks for:\n  "
+            + "\n  ".join(conflicts)
+            + "\nUse another --out for other settings, or delete those row files to run them again.",
+            file=sys.stderr,
+        )
+        return 2
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each run is its own process
         futures = [
             pool.submit(run_one, model, args.dataset, seed, args.config_files, overrides, out)

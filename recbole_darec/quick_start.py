@@ -10,7 +10,13 @@ import torch.distributed as dist
 from recbole.data import data_preparation
 from recbole.utils import get_environment, init_logger, init_seed, set_color
 
-from recbole_darec.checkpoint import check_same_data, load_checkpoint, rebuild_config_dict, restore_model
+from recbole_darec.checkpoint import (
+    check_same_data,
+    config_to_json,
+    load_checkpoint,
+    rebuild_config_dict,
+    restore_model,
+)
 from recbole_darec.checks import check_value
 from recbole_darec.config import Config
 from recbole_darec.data import create_dataset, mask_training_items_only
@@ -80,6 +86,9 @@ def run_recbole_darec(
         # the last training diagnostics a model logged (DaRec: darec_diagnostics_interval > 0)
         "diagnostics": dict(getattr(getattr(model, "alignment", None), "diagnostics", None) or {}),
         "model_file": trainer.saved_model_file if saved else None,
+        # what the run computed from: compare refuses to count it as another configuration's run
+        "config": config_to_json(config),
+        "data_fingerprint": getattr(trainer, "data_fingerprint", None) or data_fingerprint(config),
         "train_loss": trainer.train_loss_dict,
         # RecBole's special trainers (non-general models) do not record these
         "epoch_seconds": getattr(trainer, "epoch_seconds", []),

@@ -39,6 +39,8 @@ def run_one_and_record(model, dataset, seed, result_file, config_files=None, ove
         peak_mem_mb=round(peak, 1),
         valid_curve=json.dumps(valid_history),
         valid_metric=result["valid_metric"],
+        run_config=result["config"],
+        data_fingerprint=json.dumps(result["data_fingerprint"], sort_keys=True),
     )
     row.update(group_columns(result["test_groups"]))  # users' activity quartiles, warm and cold items
     row.update({f"diag_{k}": v for k, v in result["diagnostics"].items()})

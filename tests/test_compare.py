@@ -8,6 +8,9 @@ import pytest
 
 @pytest.mark.slow
 def test_compare_records_failures_and_resumes_without_retraining(tmp_path, run_cli, toy_profiled):
+    import shutil
+
+    data = shutil.copytree(toy_profiled, tmp_path / "data")  # its files change at the end of this test
     out = tmp_path / "cmp"
     args = [
         "-m",
@@ -17,7 +20,7 @@ def test_compare_records_failures_and_resumes_without_retraining(tmp_path, run_c
         "--seeds=2",
         f"--out={out}",
         "--epochs=1",
-        f"--data_path={toy_profiled}",
+        f"--data_path={data}",
     ]
     first = run_cli(*args, "--jobs=2")  # two runs at once; the resume below runs one at a time
     assert first.returncode == 1, first.stderr[-2000:]  # a failed model makes the exit status non-zero
@@ -51,6 +54,21 @@ def test_compare_records_failures_and_resumes_without_retraining(tmp_path, run_c
     second = run_cli(*args)
     assert "LightGCN seed 2020: done earlier, kept" in second.stdout
     assert "LightGCN seed 2021: done earlier, kept" in second.stdout
+    assert os.path.getmtime(out / "runs" / "LightGCN-seed2020.json") == stamp
+    assert "run_config" not in (out / "results.csv").read_text().splitlines()[0]  # kept in the row files only
+
+    # a finished run is never counted as another configuration's, nor as a run on other data
+    other = run_cli(*args, "--learning_rate=0.01")
+    assert other.returncode == 2
+    assert "LightGCN-seed2020.json: it ran with learning_rate=0.001, this compare asks for learning_rate=0.01" in (
+        other.stderr
+    )
+    assert "LightGCN-seed2021.json" in other.stderr and "Use another --out" in other.stderr
+    with open(data / "toy" / "toy.inter", "a") as f:
+        f.write("1\t2\n")
+    changed = run_cli(*args)
+    assert changed.returncode == 2
+    assert "trained on other data than is there now (toy.inter changed)" in changed.stderr
     assert os.path.getmtime(out / "runs" / "LightGCN-seed2020.json") == stamp
 
 
