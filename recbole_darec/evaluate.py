@@ -10,8 +10,9 @@ not touch, so re-scoring answers "what would the test metrics of the same models
 this masking or these cut-offs" without retraining. Prints one line per checkpoint and
 compare's leaderboard table (mean ± sample std per model, gain over ``--baseline`` with a
 paired t-test over seeds on ``--main_metric``); ``--out=file.csv`` also writes the rows.
-``--groups=user_activity`` (or ``all``) adds metrics by quartile of the users' training interactions and for
-test interactions on warm and cold items (no training interaction) apart, with their counts;
+``--groups=user_activity`` adds metrics by quartile of the users' training interactions, ``--groups=items``
+for test interactions on warm and cold items (no training interaction) apart, ``--groups=all`` both, with
+the groups' sizes;
 ``--alignment`` adds how close each model's scoring embeddings are to the profile vectors
 (linear CKA and 20-nearest-neighbour overlap per side), for aligned models and plain backbones.
 """
@@ -52,6 +53,9 @@ def checkpoint_files(paths):
         raise FileNotFoundError(f"no best-model files (*.pth, not *.last.pth) in {', '.join(paths)}.")
     return sorted(files)
 
+
+# --groups: which of evaluate_by_group's groups to report
+GROUP_KINDS = {"user_activity": ("users",), "items": ("items",), "all": ("users", "items")}
 
 Rescored = namedtuple("Rescored", "model seed valid_metric result groups alignment saved_at")
 
@@ -164,9 +168,10 @@ def main(argv=None):
     )
     parser.add_argument(
         "--groups",
-        choices=["user_activity", "all"],
+        choices=sorted(GROUP_KINDS),
         default=None,
-        help="also report metrics by quartile of the users' training interactions and for warm and cold items",
+        help="also report metrics by quartile of the users' training interactions (user_activity), for warm and "
+        "cold items (items), or both (all)",
     )
     parser.add_argument(
         "--alignment",
@@ -192,7 +197,7 @@ def main(argv=None):
                 saved_at=rescored.saved_at,
             )
             if args.groups:
-                row.update(group_columns(rescored.groups))
+                row.update(group_columns({kind: rescored.groups[kind] for kind in GROUP_KINDS[args.groups]}))
             rows.append(row)
             figures = {**rescored.result, **rescored.alignment}
             print(

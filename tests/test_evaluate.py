@@ -49,11 +49,15 @@ def test_metrics_by_user_activity_add_up_to_the_overall_metrics(trained_lightgcn
     assert lows == sorted(lows)  # from the least to the most active users
     out = tmp_path / "groups.csv"
     model_dir = os.path.dirname(trained_lightgcn["model_file"])
-    assert main([model_dir, "--groups=user_activity", f"--out={out}"]) == 0
+    assert main([model_dir, "--groups=all", f"--out={out}"]) == 0
     printed = capsys.readouterr().out
     assert "by quartile of users' training interactions" in printed and "| Q4 (" in printed
     assert "group4_recall@20" in out.read_text().splitlines()[0] and "cold_items_test_interactions" in out.read_text()
     assert "on warm items (a training interaction) and cold items (none)" in printed and "| cold items |" in printed
+    for kind, shown, hidden in (("user_activity", "| Q4 (", "| cold items |"), ("items", "| cold items |", "| Q4 (")):
+        assert main([model_dir, f"--groups={kind}", f"--out={out}"]) == 0
+        printed = capsys.readouterr().out
+        assert shown in printed and hidden not in printed
 
 
 def test_profile_vectors_follow_the_datasets_internal_ids(tmp_path, toy_profiled, config_for, copy_dataset):
