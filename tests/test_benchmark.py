@@ -121,3 +121,24 @@ def test_a_suite_runs_seed_by_seed_across_groups_and_variants(tmp_path, monkeypa
         ("--models=DaRecLightGCN", "--seeds=2", "--out=o/toy-LightGCN/DaRec-fused"),
     ]
     assert "--epochs=3" in calls[0] and "--darec_score=fused" in calls[2]  # the command line beats the suite
+
+
+def test_every_shipped_suite_names_real_files_models_and_settings(repo_root, monkeypatch):
+    """A typo in a shipped suite (a model, a variant's setting, a preset path) fails here, not hours into a run."""
+    import glob
+
+    from recbole_darec.config import known_keys
+    from recbole_darec.utils import get_model
+
+    monkeypatch.chdir(repo_root)  # suites name their config files relative to the checkout
+    keys = known_keys()
+    suites = sorted(glob.glob(os.path.join("properties", "suites", "*.yaml")))
+    assert len(suites) >= 4
+    for suite in suites:
+        _, settings, groups = load_suite(suite)
+        assert set(settings) <= keys, suite
+        for dataset, backbone, _, models, group_settings in groups:
+            assert set(group_settings) <= keys, (suite, dataset, backbone)
+            for name, model, variant_settings in models:
+                get_model(model)
+                assert set(variant_settings) <= keys, (suite, name, set(variant_settings) - keys)
