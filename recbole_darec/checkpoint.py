@@ -166,11 +166,16 @@ def load_checkpoint(path, map_location="cpu"):
     return payload
 
 
-def first_difference(saved_config, config):
+def first_difference(saved_config, config, shared_keys_only=False):
     """``(key, saved value, current value)`` of the first setting, by name, in which a checkpoint's run and
-    ``config`` differ (derived and run-environment keys aside), or None when they are the same run."""
+    ``config`` differ (derived and run-environment keys aside), or None when they are the same run.
+
+    ``shared_keys_only``: a key that only one of the two sets is no difference. Every key a model reads has a
+    default in its YAML files, so a key set on one side only is another model's setting (a preset file shared
+    by several models sets them all)."""
     current = json.loads(config_to_json(config))
-    for key in sorted((set(saved_config) | set(current)) - DERIVED_CONFIG_KEYS - RUN_ENVIRONMENT_KEYS):
+    keys = (set(saved_config) & set(current)) if shared_keys_only else (set(saved_config) | set(current))
+    for key in sorted(keys - DERIVED_CONFIG_KEYS - RUN_ENVIRONMENT_KEYS):
         if saved_config.get(key, "<unset>") != current.get(key, "<unset>"):
             return key, saved_config.get(key, "<unset>"), current.get(key, "<unset>")
     return None

@@ -10,9 +10,10 @@ and a paired t-test over seeds) and ``results.png``. Each run is a separate proc
 one crash is recorded as a failed row and the others go on (each run is
 ``python -m recbole_darec.record_run``); ``--jobs=N`` runs N at once.
 Rerunning with the same ``--out`` skips (model, seed) pairs that already finished with the same
-settings and data; a finished run whose settings (any config key but where files go and how runs report)
-or data files differ from this compare's is refused, naming the row file and the first difference, so a
-table never mixes two configurations. Two ``compare`` processes may share an ``--out`` when they run
+settings and data; a finished run whose settings (any config key but where files go and how runs
+report; a key only one of the two sets is another model's setting, as a shared preset file has) or data
+files differ from this compare's is refused, naming the row file and the first difference, so a table
+never mixes two configurations. Two ``compare`` processes may share an ``--out`` when they run
 different (model, seed) pairs.
 
 One source of truth: each run's row is its own file, ``runs/<model>-seed<seed>.json``, written
@@ -131,7 +132,7 @@ def recorded_run_differs(row, dataset, config_files, settings):
         config_file_list=config_files.split() if config_files else None,
         config_dict=dict(settings, seed=row["seed"]),
     )
-    difference = first_difference(json.loads(row["run_config"]), config)
+    difference = first_difference(json.loads(row["run_config"]), config, shared_keys_only=True)
     if difference:
         key, recorded, wanted = difference
         return f"it ran with {key}={recorded!r}, this compare asks for {key}={wanted!r}"

@@ -128,3 +128,24 @@ def test_rows_of_an_older_results_csv_are_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(compare, "run_one", lambda model, dataset, seed, *rest: ok_row(model, seed))
     assert compare.main(["--models=A", "--seeds=2020,2021", f"--out={tmp_path}"]) == 0
     assert sorted(r["seed"] for r in read_rows(tmp_path / "results.csv")) == [2020, 2021]
+
+
+def test_a_key_only_one_run_sets_is_another_models_setting(tmp_path):
+    """A preset shared by several models sets every model's keys: compare ignores a key one side lacks, never a
+    value that differs (resume stays strict)."""
+    import json
+
+    from recbole_darec.checkpoint import config_to_json, first_difference
+    from recbole_darec.config import Config
+
+    config = Config(model="LightGCN", dataset="ml-100k", config_dict={"data_path": str(tmp_path)})
+    recorded = json.loads(config_to_json(config))
+    shared_preset = Config(
+        model="LightGCN", dataset="ml-100k", config_dict={"data_path": str(tmp_path), "alpharec_negatives": 64}
+    )
+    assert first_difference(recorded, shared_preset, shared_keys_only=True) is None
+    assert first_difference(recorded, shared_preset) == ("alpharec_negatives", "<unset>", 64)
+    other_rate = Config(
+        model="LightGCN", dataset="ml-100k", config_dict={"data_path": str(tmp_path), "learning_rate": 0.01}
+    )
+    assert first_difference(recorded, other_rate, shared_keys_only=True) == ("learning_rate", 0.001, 0.01)
