@@ -102,9 +102,14 @@ def store_row(out, row):
     os.makedirs(os.path.join(out, "runs"), exist_ok=True)
     with _locked(out):
         atomic_write_text(row_file(out, row["model"], row["seed"]), json.dumps(row))
-        rows = _row_files(out)
-        columns = FIXED + sorted({k for r in rows for k in r} - set(FIXED) - set(RECORD_ONLY))
-        atomic_write_csv(os.path.join(out, "results.csv"), [_without(r, RECORD_ONLY) for r in rows], columns)
+        return _write_results_csv(out)
+
+
+def _write_results_csv(out):
+    """Derive ``results.csv`` from every row file (call under the lock); returns the rows."""
+    rows = _row_files(out)
+    columns = FIXED + sorted({k for r in rows for k in r} - set(FIXED) - set(RECORD_ONLY))
+    atomic_write_csv(os.path.join(out, "results.csv"), [_without(r, RECORD_ONLY) for r in rows], columns)
     return rows
 
 
@@ -144,15 +149,16 @@ def recorded_run_differs(row, dataset, config_files, settings):
 
 
 def load_rows(out):
-    """Every run's row in ``out``. Rows of a results.csv written before rows had files of their own are
-    given their files first, so that the CSV derived from the files keeps them."""
+    """Every run's row in ``out``, with ``results.csv`` derived from them (row files copied in from elsewhere
+    count too). Rows of a results.csv written before rows had files of their own are given their files
+    first, so that the CSV derived from the files keeps them."""
     os.makedirs(os.path.join(out, "runs"), exist_ok=True)
     with _locked(out):
         stored = {(r["model"], r["seed"]) for r in _row_files(out)}
         for row in read_rows(os.path.join(out, "results.csv")):
             if (row["model"], row["seed"]) not in stored:
                 atomic_write_text(row_file(out, row["model"], row["seed"]), json.dumps(row))
-        return _row_files(out)
+        return _write_results_csv(out)
 
 
 def run_one(model, dataset, seed, config_files, overrides, out):

@@ -149,3 +149,17 @@ def test_a_key_only_one_run_sets_is_another_models_setting(tmp_path):
         model="LightGCN", dataset="ml-100k", config_dict={"data_path": str(tmp_path), "learning_rate": 0.01}
     )
     assert first_difference(recorded, other_rate, shared_keys_only=True) == ("learning_rate", 0.001, 0.01)
+
+
+def test_row_files_copied_in_reach_results_csv_with_nothing_to_run(tmp_path, monkeypatch):
+    """Runs reused from another folder (their row files copied in) are in results.csv, though nothing trains."""
+    import json
+
+    import recbole_darec.compare as compare
+    from recbole_darec.leaderboard import read_rows
+
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "A-seed2020.json").write_text(json.dumps(ok_row("A", 2020)))
+    monkeypatch.setattr(compare, "run_one", lambda *args: pytest.fail("nothing should train"))
+    assert compare.main(["--models=A", "--seeds=2020,", f"--out={tmp_path}"]) == 0
+    assert [(r["model"], r["seed"]) for r in read_rows(tmp_path / "results.csv")] == [("A", 2020)]
