@@ -181,12 +181,9 @@ def first_difference(saved_config, config, shared_keys_only=False):
     return None
 
 
-def check_same_data(path, checkpoint, fingerprint):
-    """Refuse a checkpoint trained on other data than ``fingerprint`` describes, naming the files that changed.
-    Returns False for a checkpoint written before checkpoints recorded their data (nothing to compare)."""
-    saved = checkpoint.get("data_fingerprint")
-    if not saved:
-        return False
+def data_changes(saved, fingerprint):
+    """How the files of ``fingerprint`` differ from the ``saved`` one ({file name: sha256}): one phrase per
+    file that is gone, new or changed, by name."""
     changes = []
     for name in sorted(set(saved) | set(fingerprint)):
         if name not in fingerprint:
@@ -195,6 +192,16 @@ def check_same_data(path, checkpoint, fingerprint):
             changes.append(f"{name} is new")
         elif saved[name] != fingerprint[name]:
             changes.append(f"{name} changed")
+    return changes
+
+
+def check_same_data(path, checkpoint, fingerprint):
+    """Refuse a checkpoint trained on other data than ``fingerprint`` describes, naming the files that changed.
+    Returns False for a checkpoint written before checkpoints recorded their data (nothing to compare)."""
+    saved = checkpoint.get("data_fingerprint")
+    if not saved:
+        return False
+    changes = data_changes(saved, fingerprint)
     if changes:
         raise CheckpointError(
             f"checkpoint {path} was trained on other data than is there now ({'; '.join(changes)}): the split or "

@@ -33,7 +33,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
-from recbole_darec.checkpoint import first_difference
+from recbole_darec.checkpoint import data_changes, first_difference
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import override_args, parse_overrides
 from recbole_darec.leaderboard import (
@@ -141,10 +141,9 @@ def recorded_run_differs(row, dataset, config_files, settings):
     if difference:
         key, recorded, wanted = difference
         return f"it ran with {key}={recorded!r}, this compare asks for {key}={wanted!r}"
-    recorded, current = json.loads(row.get("data_fingerprint") or "{}"), data_fingerprint(config)
-    changed = sorted(name for name in set(recorded) | set(current) if recorded.get(name) != current.get(name))
-    if changed:
-        return f"it was trained on other data than is there now ({', '.join(changed)} changed)"
+    changes = data_changes(json.loads(row.get("data_fingerprint") or "{}"), data_fingerprint(config))
+    if changes:
+        return f"it was trained on other data than is there now ({'; '.join(changes)})"
     return None
 
 
