@@ -277,6 +277,7 @@ def main(argv=None):
         return 2
     out = args.out or os.path.join("results", os.path.splitext(os.path.basename(args.suite))[0])
     os.makedirs(out, exist_ok=True)
+    compare.stop_runs_with_this_process()
     failed = {} if args.report_only else run_suite(seeds, settings, overrides, groups, out, args.jobs)
     text, table = build_report(groups, out, seeds)
     command = echoed_command("benchmark", argv)

@@ -14,7 +14,8 @@ settings and data; a finished run whose settings (any config key but where files
 report; a key only one of the two sets is another model's setting, as a shared preset file has) or data
 files differ from this compare's is refused, naming the row file and the first difference, so a table
 never mixes two configurations. Two ``compare`` processes may share an ``--out`` when they run
-different (model, seed) pairs.
+different (model, seed) pairs. ``kill <pid>`` (SIGTERM) of a compare or benchmark ends its runs too; their
+rows are not stored, so the next call runs them again.
 
 One source of truth: each run's row is its own file, ``runs/<model>-seed<seed>.json``, written
 atomically; ``results.csv`` is derived from those files under a file lock after every run, so two
@@ -27,8 +28,10 @@ import fcntl
 import glob
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -160,6 +163,30 @@ def load_rows(out):
         return _write_results_csv(out)
 
 
+_children = set()  # the run processes this process has started and not yet reaped
+_children_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+class RunsStopped(Exception):
+    """This process was told to stop: its runs were ended and nothing of theirs is stored."""
+
+
+def _stop_runs(signum, frame):
+    _stopping.set()
+    with _children_lock:
+        for child in _children:
+            child.terminate()
+    raise SystemExit(128 + signum)
+
+
+def stop_runs_with_this_process():
+    """``kill <pid>`` of a compare or benchmark ends its runs' child processes too (they would train on,
+    orphaned, taking the cores); unstored, they run again on the next call. Main thread only."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_runs)
+
+
 def run_one(model, dataset, seed, config_files, overrides, out):
     """One training run in a child process; returns a result row (status ok or failed)."""
     stem = row_file(out, model, seed)[: -len(".json")]
@@ -180,7 +207,18 @@ def run_one(model, dataset, seed, config_files, overrides, out):
         command.append(f"--config_files={config_files}")
     start = time.perf_counter()
     with open(log_file, "w") as log:
-        process = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
+        with _children_lock:
+            if _stopping.is_set():
+                raise RunsStopped()
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            _children.add(process)
+        try:
+            process.wait()
+        finally:
+            with _children_lock:
+                _children.discard(process)
+    if _stopping.is_set():
+        raise RunsStopped()
     row = {"model": model, "seed": seed, "wall_s": round(time.perf_counter() - start, 1)}
     if process.returncode != 0 or not os.path.isfile(result_file):
         with open(log_file) as f:
@@ -213,6 +251,7 @@ def main(argv=None):
         overrides = parse_overrides(unknown)
     except ConfigError as err:
         parser.error(str(err))
+    stop_runs_with_this_process()
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     out = args.out or os.path.join("results", f"{args.dataset}-{'-'.join(models)}")

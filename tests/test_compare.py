@@ -163,3 +163,37 @@ def test_row_files_copied_in_reach_results_csv_with_nothing_to_run(tmp_path, mon
     monkeypatch.setattr(compare, "run_one", lambda *args: pytest.fail("nothing should train"))
     assert compare.main(["--models=A", "--seeds=2020,", f"--out={tmp_path}"]) == 0
     assert [(r["model"], r["seed"]) for r in read_rows(tmp_path / "results.csv")] == [("A", 2020)]
+
+
+def test_killing_compare_ends_its_runs_and_stores_nothing(tmp_path):
+    """``kill <pid>`` of a compare: its two running runs end with it, the queued third never starts, no row."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import subprocess, sys\n"
+        "import recbole_darec.compare as compare\n"
+        "real_popen = subprocess.Popen\n"
+        "def sleeper(command, **kwargs):  # a run that writes its pid, then trains for two minutes\n"
+        "    code = 'import os, sys, time; open(sys.argv[1], \"w\").write(str(os.getpid())); time.sleep(120)'\n"
+        "    marker = [a for a in command if a.startswith('--model=')][0][8:] + '.pid'\n"
+        "    return real_popen([sys.executable, '-c', code, sys.argv[1] + '/' + marker], **kwargs)\n"
+        "compare.subprocess.Popen = sleeper\n"
+        "sys.exit(compare.main(['--models=A,B,C', '--seeds=1', '--out=' + sys.argv[1] + '/out', '--jobs=2']))\n"
+    )
+    runner = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)])
+    deadline = time.time() + 120
+    while len(list(tmp_path.glob("*.pid"))) < 2 or any(not p.read_text() for p in tmp_path.glob("*.pid")):
+        assert time.time() < deadline and runner.poll() is None, "the two runs never started"
+        time.sleep(0.2)
+    children = [int(p.read_text()) for p in tmp_path.glob("*.pid")]
+    runner.send_signal(signal.SIGTERM)
+    assert runner.wait(timeout=60) == 128 + signal.SIGTERM
+    time.sleep(1)
+    for pid in children:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # gone (reaped by compare before it exited)
+    assert sorted(p.name for p in tmp_path.glob("*.pid")) == ["A.pid", "B.pid"]  # C never started
+    assert not list((tmp_path / "out").glob("runs/*.json"))
