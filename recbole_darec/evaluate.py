@@ -1,6 +1,7 @@
 """Re-score saved best checkpoints on their test split, optionally under other evaluation settings.
 
     python -m recbole_darec.evaluate results/lastfm/saved [more files or folders] --test_history=train_valid
+    python -m recbole_darec.evaluate results/x/saved results/x/DaRec-fused/saved=DaRec-fused --alignment
 
 Each best-model file (``*.pth``, not ``*.last.pth``) is rebuilt with its own config, so the
 split and seed are the run's (a checkpoint whose split or profile vectors changed since is refused,
@@ -39,14 +40,24 @@ from recbole_darec.utils import get_trainer, set_threads
 EVALUATION_KEYS = {"test_history", "metrics", "topk", "eval_batch_size", "metric_decimal_place", "use_gpu", "gpu_id"}
 
 
+def _path_and_name(path):
+    """``folder=Name`` -> ``("folder", "Name")``; a path that exists as written, or has no ``=``, is unnamed."""
+    if os.path.exists(path) or "=" not in path:
+        return path, None
+    folder, name = path.rsplit("=", 1)
+    return folder, name or None
+
+
 def checkpoint_files(paths):
-    """Best-model files named by ``paths`` (files, or folders searched one level deep), sorted."""
+    """``[(best-model file, name or None)]`` for ``paths`` (files, or folders searched one level deep; a path may
+    end in ``=Name``, the name its checkpoints are reported under), sorted by file."""
     files = []
-    for path in paths:
+    for named_path in paths:
+        path, name = _path_and_name(named_path)
         if os.path.isdir(path):
-            files += [f for f in glob.glob(os.path.join(path, "*.pth")) if not f.endswith(".last.pth")]
+            files += [(f, name) for f in glob.glob(os.path.join(path, "*.pth")) if not f.endswith(".last.pth")]
         elif os.path.isfile(path):
-            files.append(path)
+            files.append((path, name))
         else:
             raise FileNotFoundError(f"{path}: no such checkpoint file or folder.")
     if not files:
@@ -160,7 +171,12 @@ def render_alignment(rows, models):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="+", help="best-model files or folders holding them")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        help="best-model files or folders holding them; folder=Name reports that folder's checkpoints as Name "
+        "(variants of one model class, side by side)",
+    )
     parser.add_argument("--out", default=None, help="CSV file for one row per checkpoint")
     parser.add_argument("--baseline", default=None, help="model the others are compared with (default: the first)")
     parser.add_argument(
@@ -185,10 +201,10 @@ def main(argv=None):
         parser.error(str(err))
     try:
         rows = []
-        for path in checkpoint_files(args.paths):
+        for path, name in checkpoint_files(args.paths):
             rescored = rescore(path, overrides, alignment=args.alignment)
             row = dict(
-                model=rescored.model,
+                model=name or rescored.model,
                 seed=rescored.seed,
                 file=path,
                 valid_metric=rescored.valid_metric,
@@ -201,7 +217,7 @@ def main(argv=None):
             rows.append(row)
             figures = {**rescored.result, **rescored.alignment}
             print(
-                f"{rescored.model} seed {rescored.seed}: " + "  ".join(f"{k} {v:.4f}" for k, v in figures.items()),
+                f"{row['model']} seed {rescored.seed}: " + "  ".join(f"{k} {v:.4f}" for k, v in figures.items()),
                 flush=True,
             )
     except (ConfigError, CheckpointError, FileNotFoundError, ProfileError) as err:

@@ -33,6 +33,24 @@ def test_rescoring_a_checkpoint_under_another_test_masking(trained_lightgcn, tmp
     assert main([os.path.dirname(model_file), "--baseline=SGL"]) == 2
 
 
+def test_a_named_folder_reports_its_checkpoints_under_that_name(trained_lightgcn, tmp_path, capsys):
+    """Variants of one class (a benchmark's DaRec-fused folder) side by side: ``folder=Name`` names their rows."""
+    import shutil
+
+    from recbole_darec.evaluate import main
+
+    variant = tmp_path / "LightGCN-variant"
+    variant.mkdir()
+    shutil.copy(trained_lightgcn["model_file"], variant)
+    out = tmp_path / "named.csv"
+    model_dir = os.path.dirname(trained_lightgcn["model_file"])
+    assert main([model_dir, f"{variant}=LightGCN-variant", f"--out={out}"]) == 0
+    printed = capsys.readouterr().out
+    assert "| LightGCN | 1 |" in printed and "| LightGCN-variant | 1 |" in printed
+    assert sorted(line.split(",")[0] for line in out.read_text().splitlines()[1:]) == ["LightGCN", "LightGCN-variant"]
+    assert main([f"{tmp_path / 'nothing-here'}=Name"]) == 2  # a named path must exist too
+
+
 def test_metrics_by_user_activity_add_up_to_the_overall_metrics(trained_lightgcn, tmp_path, capsys):
     from recbole_darec.evaluate import main
 
