@@ -37,7 +37,17 @@ from recbole_darec.quick_start import rebuild_from_checkpoint
 from recbole_darec.trainer import evaluate_by_group
 from recbole_darec.utils import get_trainer, set_threads
 
-EVALUATION_KEYS = {"test_history", "metrics", "topk", "eval_batch_size", "metric_decimal_place", "use_gpu", "gpu_id"}
+# what re-scoring may change: how the test is scored, and where and on how many threads (never what was trained)
+EVALUATION_KEYS = {
+    "test_history",
+    "metrics",
+    "topk",
+    "eval_batch_size",
+    "metric_decimal_place",
+    "use_gpu",
+    "gpu_id",
+    "threads",
+}
 
 
 def _path_and_name(path):

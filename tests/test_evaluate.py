@@ -44,7 +44,7 @@ def test_a_named_folder_reports_its_checkpoints_under_that_name(trained_lightgcn
     shutil.copy(trained_lightgcn["model_file"], variant)
     out = tmp_path / "named.csv"
     model_dir = os.path.dirname(trained_lightgcn["model_file"])
-    assert main([model_dir, f"{variant}=LightGCN-variant", f"--out={out}"]) == 0
+    assert main([model_dir, f"{variant}=LightGCN-variant", f"--out={out}", "--threads=1"]) == 0
     printed = capsys.readouterr().out
     assert "| LightGCN | 1 |" in printed and "| LightGCN-variant | 1 |" in printed
     assert sorted(line.split(",")[0] for line in out.read_text().splitlines()[1:]) == ["LightGCN", "LightGCN-variant"]
