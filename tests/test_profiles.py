@@ -154,6 +154,9 @@ def test_cache_reencodes_when_texts_or_encoder_change(tmp_path, config_for):
     _, items = read_emb(os.path.join(config["data_path"], "ml-100k.itememb"))
     assert np.allclose(items["1"], FakeEncoder().encode(["A different profile for item 1."])[0], atol=1e-5)
     assert ensure_profile_embeddings(config, encoder=FakeEncoder("v2")) == {"user": "encoded", "item": "encoded"}
+    elsewhere = FakeEncoder("v2")
+    elsewhere.name = "/another/folder/fake"  # the same files under another path: the same encoder
+    assert ensure_profile_embeddings(config, encoder=elsewhere) == {"user": "cached", "item": "cached"}
 
 
 def test_interrupted_write_leaves_no_trusted_half_file(tmp_path, monkeypatch, config_for):

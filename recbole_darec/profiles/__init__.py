@@ -224,7 +224,7 @@ def ensure_profile_embeddings(config, kinds=("user", "item"), force=False, encod
     encoder = encoder or make_encoder(config)
     for kind in todo:
         key = dict(encoder.cache_key(), texts_sha256=texts_digest(texts[kind]), count=len(texts[kind]))
-        if not force and os.path.isfile(emb_path(config, kind)) and _read_meta(config, kind) == key:
+        if not force and os.path.isfile(emb_path(config, kind)) and _same_vectors(_read_meta(config, kind), key):
             status[kind] = "cached"
             continue
         ids = list(texts[kind])
@@ -234,6 +234,14 @@ def ensure_profile_embeddings(config, kinds=("user", "item"), force=False, encod
         atomic_write_text(_meta_path(config, kind), json.dumps(key, indent=1))
         status[kind] = "encoded"
     return status
+
+
+def _same_vectors(meta, key):
+    """Whether cached vectors (their ``.meta.json``) are what ``key`` would encode. The encoder is known by the
+    sha256 of its files, not by the name or path it was given: the same model in another folder is a cache hit."""
+    return meta is not None and {k: v for k, v in meta.items() if k != "encoder"} == {
+        k: v for k, v in key.items() if k != "encoder"
+    }
 
 
 def _read_meta(config, kind):
