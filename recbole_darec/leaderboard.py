@@ -15,7 +15,8 @@ compared, paired by seed, with::
 
 Each source is a ``compare`` output folder or its ``results.csv``, optionally followed by
 ``:OLD=NEW[,OLD=NEW]`` to rename its models, so that the same model from two folders can
-stand side by side. ``--models`` picks and orders the rows; the first is the baseline.
+stand side by side. ``--models`` picks and orders the rows; the first is the baseline. ``--seeds`` keeps
+only those seeds (a 3-seed table beside 5-seed folders: means over the same seeds as the tests).
 """
 
 import argparse
@@ -245,9 +246,18 @@ def main(argv=None):
     parser.add_argument("--models", default=None, help="comma-separated, baseline first (default: all, in order)")
     parser.add_argument("--main_metric", default=None, help="defaults to the runs' valid_metric")
     parser.add_argument("--out", default=None, help="also write the table to this markdown file")
+    parser.add_argument(
+        "--seeds",
+        default=None,
+        help="only these seeds, as compare takes them (3: 2020-2022; or a list, 2021,2023,); default: every seed",
+    )
     args = parser.parse_args(argv)
     try:
         rows = merge_sources(args.sources)
+        if args.seeds:
+            from recbole_darec.compare import seeds_from  # compare imports this module
+
+            rows = [r for r in rows if r["seed"] in seeds_from(args.seeds)]
         found = list(dict.fromkeys(r["model"] for r in rows))
         models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else found
         missing = [m for m in models if m not in found]

@@ -139,6 +139,10 @@ def test_leaderboard_pairs_runs_of_several_folders_by_seed_with_renames(tmp_path
     assert "| DaRec (tuned) | 3 |" in text and "failed" not in text.lower()
     assert "| DaRecLightGCN |" not in text  # not asked for
     assert "Relative to LightGCN on test_recall@20" in text  # the runs' valid_metric
+    assert main([*sources, "--models=LightGCN,DaRec (tuned)", "--seeds=2021,2022,", f"--out={out}"]) == 0
+    p = stats.ttest_rel(tuned[1:], base[1:]).pvalue
+    assert f"| DaRec (tuned) | {100 * (sum(tuned[1:]) / sum(base[1:]) - 1):+.2f}% | {p:.3g} | 2 |" in out.read_text()
+    assert "| LightGCN | 2 |" in out.read_text()  # means over the kept seeds only
 
 
 def test_leaderboard_refuses_a_run_found_twice_unknown_models_and_bad_renames(tmp_path, capsys):
