@@ -46,6 +46,7 @@ from recbole_darec.leaderboard import (
     plot,
     read_rows,
     render_markdown,
+    seeds_from,
     summarize,
 )
 
@@ -63,14 +64,6 @@ FIXED = [
 ]
 # kept in each run's row file (to check a rerun against), not in results.csv
 RECORD_ONLY = ("run_config", "data_fingerprint")
-
-
-def seeds_from(text):
-    """``3`` means seeds 2020, 2021, 2022 (RecBole's default seed onwards); ``1,5,9`` lists them
-    (a single listed seed needs the comma: ``2022,``)."""
-    if "," in text:
-        return [int(s) for s in text.split(",") if s.strip()]
-    return [2020 + i for i in range(int(text))]
 
 
 def row_file(out, model, seed):

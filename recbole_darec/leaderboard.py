@@ -240,6 +240,14 @@ def merge_sources(sources):
     return [r for r in rows if r["status"] == "ok" or (r["model"], r["seed"]) not in origin]
 
 
+def seeds_from(text):
+    """``3`` means seeds 2020, 2021, 2022 (RecBole's default seed onwards); ``1,5,9`` lists them
+    (a single listed seed needs the comma: ``2022,``)."""
+    if "," in text:
+        return [int(s) for s in text.split(",") if s.strip()]
+    return [2020 + i for i in range(int(text))]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sources", nargs="+", help="compare output folders or results.csv files, [:OLD=NEW,...]")
@@ -255,8 +263,6 @@ def main(argv=None):
     try:
         rows = merge_sources(args.sources)
         if args.seeds:
-            from recbole_darec.compare import seeds_from  # compare imports this module
-
             rows = [r for r in rows if r["seed"] in seeds_from(args.seeds)]
         found = list(dict.fromkeys(r["model"] for r in rows))
         models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else found
