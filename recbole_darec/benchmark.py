@@ -189,10 +189,11 @@ def verdict(stats):
 def build_report(groups, out, seeds):
     """``(markdown, csv rows)`` of every group's finished runs."""
     sections, table, tally = [], [], {}
+    kept_seeds = compare.seeds_from(seeds)
     for dataset, backbone, _, entries, _ in groups:
         models = [name for name, _, _ in entries]
         rows = group_rows(out, dataset, backbone, entries)
-        wanted = [r for r in rows if r["seed"] in compare.seeds_from(seeds)]
+        wanted = [r for r in rows if r["seed"] in kept_seeds]
         if not wanted:
             sections.append(f"## {dataset} / {backbone}\n\nNo finished runs yet.\n")
             continue

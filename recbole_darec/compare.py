@@ -252,7 +252,8 @@ def main(argv=None):
     csv_path = os.path.join(out, "results.csv")
     rows = load_rows(out)
     pending, conflicts = [], []  # seed by seed, so that a batch cut short still leaves complete pairs
-    for seed in seeds_from(args.seeds):
+    seeds = seeds_from(args.seeds)
+    for seed in seeds:
         for model in models:
             done = next((r for r in rows if r["model"] == model and r["seed"] == seed and r["status"] == "ok"), None)
             if done is None:
@@ -283,7 +284,7 @@ def main(argv=None):
             row = future.result()
             rows = store_row(out, row)  # with the rows another compare on this --out has stored since
             print(f"{row['model']} seed {row['seed']}: {row['status']} {row.get('error', '')}".rstrip(), flush=True)
-    wanted = [r for r in rows if r["model"] in models and r["seed"] in seeds_from(args.seeds)]
+    wanted = [r for r in rows if r["model"] in models and r["seed"] in seeds]
     test_metrics = ordered_test_metrics(wanted)
     try:
         main_metric = pick_main_metric(args.main_metric, test_metrics, wanted)
@@ -291,7 +292,7 @@ def main(argv=None):
         print(f"error: {error}. The runs are kept in {csv_path}: rerun with another --main_metric.", file=sys.stderr)
         return 2
     summary = summarize(wanted, models, test_metrics)
-    title = f"{', '.join(models)} on {args.dataset}, seeds {','.join(map(str, seeds_from(args.seeds)))}"
+    title = f"{', '.join(models)} on {args.dataset}, seeds {','.join(map(str, seeds))}"
     command = echoed_command("compare", argv)
     atomic_write_text(
         os.path.join(out, "results.md"),

@@ -263,7 +263,11 @@ def main(argv=None):
     try:
         rows = merge_sources(args.sources)
         if args.seeds:
-            rows = [r for r in rows if r["seed"] in seeds_from(args.seeds)]
+            try:
+                kept = seeds_from(args.seeds)
+            except ValueError:
+                raise ValueError(f"--seeds={args.seeds}: give a count (3) or a list of seeds (2021,2023,)") from None
+            rows = [r for r in rows if r["seed"] in kept]
         found = list(dict.fromkeys(r["model"] for r in rows))
         models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else found
         missing = [m for m in models if m not in found]

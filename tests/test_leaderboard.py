@@ -143,6 +143,8 @@ def test_leaderboard_pairs_runs_of_several_folders_by_seed_with_renames(tmp_path
     p = stats.ttest_rel(tuned[1:], base[1:]).pvalue
     assert f"| DaRec (tuned) | {100 * (sum(tuned[1:]) / sum(base[1:]) - 1):+.2f}% | {p:.3g} | 2 |" in out.read_text()
     assert "| LightGCN | 2 |" in out.read_text()  # means over the kept seeds only
+    assert main([*sources, "--seeds=twenty"]) == 2
+    assert "--seeds=twenty: give a count (3) or a list of seeds" in capsys.readouterr().err
 
 
 def test_leaderboard_refuses_a_run_found_twice_unknown_models_and_bad_renames(tmp_path, capsys):
