@@ -159,6 +159,24 @@ def test_cache_reencodes_when_texts_or_encoder_change(tmp_path, config_for):
     assert ensure_profile_embeddings(config, encoder=elsewhere) == {"user": "cached", "item": "cached"}
 
 
+def test_vectors_of_another_encoder_are_kept_and_restored_not_reencoded(tmp_path, config_for):
+    config = config_for(tmp_path)
+    items_file = os.path.join(config["data_path"], "ml-100k.itememb")
+    first, second = FakeEncoder("v1"), FakeEncoder("v2", dim=4)  # each encodes once per kind: 2 calls
+    assert ensure_profile_embeddings(config, encoder=first) == {"user": "encoded", "item": "encoded"}
+    header, first_items = read_emb(items_file)
+    assert ensure_profile_embeddings(config, encoder=second) == {"user": "encoded", "item": "encoded"}
+    assert len(os.listdir(items_file + ".previous")) == 2  # v1's vectors and meta file, kept
+    assert ensure_profile_embeddings(config, encoder=first) == {"user": "restored", "item": "restored"}
+    restored_header, restored_items = read_emb(items_file)
+    assert first.calls == 2 and restored_header == header and restored_items.keys() == first_items.keys()
+    assert all(np.array_equal(restored_items[i], first_items[i]) for i in first_items)
+    assert ensure_profile_embeddings(config, encoder=second) == {"user": "restored", "item": "restored"}
+    assert second.calls == 2 and len(next(iter(read_emb(items_file)[1].values()))) == 4
+    assert ensure_profile_embeddings(config, encoder=second) == {"user": "cached", "item": "cached"}
+    assert len(os.listdir(items_file + ".previous")) == 2  # v1's again, not a copy per switch
+
+
 def test_interrupted_write_leaves_no_trusted_half_file(tmp_path, monkeypatch, config_for):
     config = config_for(tmp_path)
 

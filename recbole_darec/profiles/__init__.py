@@ -6,11 +6,17 @@ Files beside the dataset (all generated, git-ignored):
 * ``<dataset>.useremb`` / ``.itememb``: RecBole atomic files ``uid:token user_emb:float_seq``
   (``iid`` / ``item_emb`` for items) read through ``additional_feat_suffix``;
 * ``<dataset>.useremb.meta.json`` (and item): the cache key: texts hash, encoder name,
-  encoder files hash and normalisation. Vectors are re-encoded whenever it differs.
-  An embedding file without a meta file was supplied by the user and is used as is.
+  encoder files hash and normalisation. Vectors are re-encoded whenever it differs;
+* ``<dataset>.useremb.previous/`` (and item): vectors replaced by a re-encoding (another encoder, edited
+  texts), kept with their meta file and restored instead of re-encoded when their key is asked for again,
+  so switching encoders back and forth never throws away an encoding (mpnet on DBbook takes 30 minutes).
+
+An embedding file without a meta file was supplied by the user and is used as is.
 """
 
 import copy
+import glob
+import hashlib
 import json
 import os
 from logging import getLogger
@@ -207,7 +213,7 @@ def make_encoder(config):
 def ensure_profile_embeddings(config, kinds=("user", "item"), force=False, encoder=None, **text_options):
     """Build texts and vectors of ``kinds`` unless a fresh cache exists.
 
-    Returns ``{kind: "cached" | "encoded" | "supplied"}``.
+    Returns ``{kind: "cached" | "restored" | "encoded" | "supplied"}``.
     """
     logger = getLogger()
     status = {}
@@ -227,6 +233,11 @@ def ensure_profile_embeddings(config, kinds=("user", "item"), force=False, encod
         if not force and os.path.isfile(emb_path(config, kind)) and _same_vectors(_read_meta(config, kind), key):
             status[kind] = "cached"
             continue
+        if not force and _restore_previous(config, kind, key):
+            status[kind] = "restored"
+            logger.info(f"restored {emb_path(config, kind)} ({key['encoder']}) from {_previous_dir(config, kind)}")
+            continue
+        _keep_as_previous(config, kind)
         ids = list(texts[kind])
         logger.info(f"encoding {len(ids)} {kind} profiles with {encoder.name}")
         vectors = encoder.encode([texts[kind][i] for i in ids], show_progress=config["show_progress"])
@@ -244,12 +255,43 @@ def _same_vectors(meta, key):
     }
 
 
-def _read_meta(config, kind):
+def _read_meta(config, kind, path=None):
     try:
-        with open(_meta_path(config, kind), "r", encoding="utf-8") as f:
+        with open(path or _meta_path(config, kind), "r", encoding="utf-8") as f:
             return json.load(f)
     except (OSError, ValueError):
         return None
+
+
+def _previous_dir(config, kind):
+    return emb_path(config, kind) + ".previous"
+
+
+def _keep_as_previous(config, kind):
+    """Move the encoded vectors on disk (with their meta file) into the ``.previous`` folder, named by their key.
+
+    The vector file moves first, so an interruption leaves a meta file without vectors (re-encoded next
+    time), never vectors without a meta file (which would be taken for user-supplied ones)."""
+    meta = _read_meta(config, kind)
+    if meta is None or not os.path.isfile(emb_path(config, kind)):
+        return
+    folder = _previous_dir(config, kind)
+    os.makedirs(folder, exist_ok=True)
+    stem = os.path.join(folder, hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:16])
+    os.replace(emb_path(config, kind), stem + ".emb")
+    os.replace(_meta_path(config, kind), stem + ".meta.json")
+
+
+def _restore_previous(config, kind, key):
+    """Bring back kept vectors whose key matches (the current ones are kept in their place); False if none."""
+    for meta_file in sorted(glob.glob(os.path.join(_previous_dir(config, kind), "*.meta.json"))):
+        stem = meta_file[: -len(".meta.json")]
+        if os.path.isfile(stem + ".emb") and _same_vectors(_read_meta(config, kind, meta_file), key):
+            _keep_as_previous(config, kind)
+            os.replace(meta_file, _meta_path(config, kind))  # meta first: see _keep_as_previous
+            os.replace(stem + ".emb", emb_path(config, kind))
+            return True
+    return False
 
 
 __all__ = [
