@@ -61,6 +61,10 @@ def load_suite(path):
         raise SuiteError(f"{path}: unknown top-level key(s) {sorted(unknown)}; a suite has seeds, settings, datasets.")
     seeds = suite.get("seeds", 5)
     seeds = ",".join(map(str, seeds)) + "," if isinstance(seeds, list) else str(seeds)
+    try:
+        compare.seeds_from(seeds)
+    except ValueError as err:
+        raise SuiteError(f"{path}: {err}.") from None
     groups = []
     for dataset, entry in (suite.get("datasets") or {}).items():
         dataset_files = list((entry or {}).get("config_files") or [])

@@ -228,7 +228,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="LightGCN,DaRecLightGCN")
     parser.add_argument("--dataset", default="ml-100k")
-    parser.add_argument("--seeds", default="3")
+    parser.add_argument(
+        "--seeds", default="3", help="a count, 1 to 100 (3: seeds 2020-2022), or a list (2021,2023 or one seed: 2022,)"
+    )
     parser.add_argument("--config_files", default=None)
     parser.add_argument("--out", default=None)
     parser.add_argument(
@@ -242,7 +244,8 @@ def main(argv=None):
     args, unknown = parser.parse_known_args(argv)
     try:
         overrides = parse_overrides(unknown)
-    except ConfigError as err:
+        seeds = seeds_from(args.seeds)
+    except (ConfigError, ValueError) as err:
         parser.error(str(err))
     stop_runs_with_this_process()
 
@@ -252,7 +255,6 @@ def main(argv=None):
     csv_path = os.path.join(out, "results.csv")
     rows = load_rows(out)
     pending, conflicts = [], []  # seed by seed, so that a batch cut short still leaves complete pairs
-    seeds = seeds_from(args.seeds)
     for seed in seeds:
         for model in models:
             done = next((r for r in rows if r["model"] == model and r["seed"] == seed and r["status"] == "ok"), None)

@@ -240,12 +240,22 @@ def merge_sources(sources):
     return [r for r in rows if r["status"] == "ok" or (r["model"], r["seed"]) not in origin]
 
 
+MAX_SEED_COUNT = 100  # a larger bare number is a seed written without its comma, not a count
+
+
 def seeds_from(text):
     """``3`` means seeds 2020, 2021, 2022 (RecBole's default seed onwards); ``1,5,9`` lists them
-    (a single listed seed needs the comma: ``2022,``)."""
+    (a single listed seed needs the comma: ``2022,``). A bare number above ``MAX_SEED_COUNT`` is refused:
+    ``--seeds=2020`` meant as the seed 2020 would otherwise start 2020 runs."""
     if "," in text:
         return [int(s) for s in text.split(",") if s.strip()]
-    return [2020 + i for i in range(int(text))]
+    count = int(text)
+    if not 1 <= count <= MAX_SEED_COUNT:
+        raise ValueError(
+            f"seeds {text} is read as a number of seeds (2020 onwards) and must be 1 to {MAX_SEED_COUNT}; "
+            f"for the one seed {text} write --seeds={text}, (in a suite file: seeds: [{text}])"
+        )
+    return [2020 + i for i in range(count)]
 
 
 def main(argv=None):

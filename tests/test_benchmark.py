@@ -38,6 +38,8 @@ def test_suite_files_are_checked_before_anything_runs(tmp_path, repo_root):
     assert main([os.path.join(repo_root, "properties", "suites", "smoke.yaml"), "--backbones=SGL"]) == 2
     with pytest.raises(SuiteError, match=r"unknown top-level key\(s\) \['seed'\]"):
         load_suite(write_suite(tmp_path / "c.yaml", "seed: 3\n"))
+    with pytest.raises(SuiteError, match=r"d.yaml: seeds 2020 is read as a number .* seeds: \[2020\]"):
+        load_suite(write_suite(tmp_path / "d.yaml", "seeds: 2020\ndatasets: {}\n"))
 
 
 def test_report_compares_each_method_with_its_backbone_and_rlmrec_con(tmp_path):

@@ -72,12 +72,19 @@ def test_compare_records_failures_and_resumes_without_retraining(tmp_path, run_c
     assert os.path.getmtime(out / "runs" / "LightGCN-seed2020.json") == stamp
 
 
-def test_seed_lists_and_counts():
-    from recbole_darec.compare import seeds_from
+def test_seed_lists_and_counts(capsys, tmp_path):
+    from recbole_darec.compare import main, seeds_from
 
     assert seeds_from("3") == [2020, 2021, 2022]
     assert seeds_from("7,9") == [7, 9]
     assert seeds_from("2022,") == [2022]
+    for slip in ("2020", "0"):  # a seed without its comma would start 2020 runs; no runs is no comparison
+        with pytest.raises(ValueError, match="must be 1 to 100; for the one seed"):
+            seeds_from(slip)
+    with pytest.raises(SystemExit) as stop:  # refused before any run starts or any folder is made
+        main(["--models=LightGCN", "--dataset=ml-100k", "--seeds=2020", f"--out={tmp_path / 'never'}"])
+    assert stop.value.code == 2 and "write --seeds=2020," in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
 
 
 def ok_row(model, seed):
