@@ -247,9 +247,12 @@ def seeds_from(text):
     """``3`` means seeds 2020, 2021, 2022 (RecBole's default seed onwards); ``1,5,9`` lists them
     (a single listed seed needs the comma: ``2022,``). A bare number above ``MAX_SEED_COUNT`` is refused:
     ``--seeds=2020`` meant as the seed 2020 would otherwise start 2020 runs."""
-    if "," in text:
-        return [int(s) for s in text.split(",") if s.strip()]
-    count = int(text)
+    try:
+        if "," in text:
+            return [int(s) for s in text.split(",") if s.strip()]
+        count = int(text)
+    except ValueError:
+        raise ValueError(f"--seeds={text}: give a count (3) or a list of seeds (2021,2023,)") from None
     if not 1 <= count <= MAX_SEED_COUNT:
         raise ValueError(
             f"seeds {text} is read as a number of seeds (2020 onwards) and must be 1 to {MAX_SEED_COUNT}; "
@@ -273,10 +276,7 @@ def main(argv=None):
     try:
         rows = merge_sources(args.sources)
         if args.seeds:
-            try:
-                kept = seeds_from(args.seeds)
-            except ValueError:
-                raise ValueError(f"--seeds={args.seeds}: give a count (3) or a list of seeds (2021,2023,)") from None
+            kept = seeds_from(args.seeds)
             rows = [r for r in rows if r["seed"] in kept]
         found = list(dict.fromkeys(r["model"] for r in rows))
         models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else found

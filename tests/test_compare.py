@@ -78,6 +78,8 @@ def test_seed_lists_and_counts(capsys, tmp_path):
     assert seeds_from("3") == [2020, 2021, 2022]
     assert seeds_from("7,9") == [7, 9]
     assert seeds_from("2022,") == [2022]
+    with pytest.raises(ValueError, match="--seeds=twenty: give a count"):
+        seeds_from("twenty")
     for slip in ("2020", "0"):  # a seed without its comma would start 2020 runs; no runs is no comparison
         with pytest.raises(ValueError, match="must be 1 to 100; for the one seed"):
             seeds_from(slip)

@@ -255,9 +255,14 @@ def _same_vectors(meta, key):
     }
 
 
-def _read_meta(config, kind, path=None):
+def _read_meta(config, kind):
+    return _read_cache_key(_meta_path(config, kind))
+
+
+def _read_cache_key(path):
+    """A ``.meta.json`` cache key; None where it is missing or unreadable (the vectors are then not trusted)."""
     try:
-        with open(path or _meta_path(config, kind), "r", encoding="utf-8") as f:
+        with open(path, "r", encoding="utf-8") as f:
             return json.load(f)
     except (OSError, ValueError):
         return None
@@ -286,7 +291,7 @@ def _restore_previous(config, kind, key):
     """Bring back kept vectors whose key matches (the current ones are kept in their place); False if none."""
     for meta_file in sorted(glob.glob(os.path.join(_previous_dir(config, kind), "*.meta.json"))):
         stem = meta_file[: -len(".meta.json")]
-        if os.path.isfile(stem + ".emb") and _same_vectors(_read_meta(config, kind, meta_file), key):
+        if os.path.isfile(stem + ".emb") and _same_vectors(_read_cache_key(meta_file), key):
             _keep_as_previous(config, kind)
             os.replace(meta_file, _meta_path(config, kind))  # meta first: see _keep_as_previous
             os.replace(stem + ".emb", emb_path(config, kind))
