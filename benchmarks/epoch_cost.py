@@ -24,11 +24,11 @@ def build(model, dataset, overrides):
     from recbole_darec.config import Config
     from recbole_darec.prepare import prepare_dataset_files
     from recbole_darec.quick_start import _build
-    from recbole_darec.utils import get_trainer, set_threads
+    from recbole_darec.utils import configure_runtime, get_trainer
 
     config = Config(model=model, dataset=dataset, config_dict=dict(overrides, state="ERROR", show_progress=False))
     prepare_dataset_files(config)
-    set_threads(config)
+    configure_runtime(config)
     _, net, train_data, _, _ = _build(config)
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, net)
     return trainer, train_data

@@ -35,7 +35,7 @@ from recbole_darec.leaderboard import mean_std, pick_main_metric, render_markdow
 from recbole_darec.profiles import ProfileError, profile_vectors
 from recbole_darec.quick_start import rebuild_from_checkpoint
 from recbole_darec.trainer import evaluate_by_group
-from recbole_darec.utils import get_trainer, set_threads
+from recbole_darec.utils import configure_runtime, get_trainer
 
 # what re-scoring may change: how the test is scored, and where and on how many threads (never what was trained)
 EVALUATION_KEYS = {
@@ -47,6 +47,7 @@ EVALUATION_KEYS = {
     "use_gpu",
     "gpu_id",
     "threads",
+    "reuse_freed_memory",
 }
 
 
@@ -93,7 +94,7 @@ def rescore(model_file, overrides, alignment=False):
         )
     checkpoint = load_checkpoint(model_file)
     config, model, dataset, train_data, _, test_data = rebuild_from_checkpoint(model_file, checkpoint, overrides)
-    set_threads(config)
+    configure_runtime(config)
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
     with torch.no_grad():
         result, by_group = evaluate_by_group(trainer, test_data, train_data._dataset, load_best_model=False)

@@ -22,7 +22,7 @@ from recbole_darec.config import Config
 from recbole_darec.data import create_dataset, mask_training_items_only
 from recbole_darec.prepare import data_fingerprint, prepare_dataset_files
 from recbole_darec.trainer import evaluate_by_group, latest_last_checkpoint
-from recbole_darec.utils import get_model, get_trainer, set_threads
+from recbole_darec.utils import configure_runtime, get_model, get_trainer
 
 
 def _build(config, logger=None):
@@ -52,10 +52,10 @@ def run_recbole_darec(
     prepare_dataset_files(config)
     init_logger(config)
     logger = getLogger()
-    threads = set_threads(config)
+    threads, reuse = configure_runtime(config)
     logger.info(sys.argv)
     logger.info(config)
-    logger.info(f"torch intra-op threads: {threads}")
+    logger.info(f"torch intra-op threads: {threads}; freed memory reused (glibc): {'yes' if reuse else 'no'}")
 
     _, model, train_data, valid_data, test_data = _build(config, logger)
     logger.info(model)
