@@ -55,6 +55,7 @@ RUN_ENVIRONMENT_KEYS = frozenset(
         "log_wandb",
         "wandb_project",
         "threads",
+        "reuse_freed_memory",  # how memory is handed out, not what is computed (tests/test_runtime.py)
         "gpu_id",
         "use_gpu",
         "eval_batch_size",

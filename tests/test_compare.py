@@ -158,6 +158,14 @@ def test_a_key_only_one_run_sets_is_another_models_setting(tmp_path):
         model="LightGCN", dataset="ml-100k", config_dict={"data_path": str(tmp_path), "learning_rate": 0.01}
     )
     assert first_difference(recorded, other_rate, shared_keys_only=True) == ("learning_rate", 0.001, 0.01)
+    # how memory is handed out or how many threads run is the run's environment, not another run
+    environment = Config(
+        model="LightGCN",
+        dataset="ml-100k",
+        config_dict={"data_path": str(tmp_path), "reuse_freed_memory": False, "threads": 2},
+    )
+    assert recorded["reuse_freed_memory"] is True
+    assert first_difference(recorded, environment) is None
 
 
 def test_row_files_copied_in_reach_results_csv_with_nothing_to_run(tmp_path, monkeypatch):
