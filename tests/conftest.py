@@ -85,10 +85,18 @@ def run_cli():
 
 @pytest.fixture(scope="session")
 def ml100k_profiles(tmp_path_factory):
-    """ml-100k with real constructed profiles encoded by the packaged MiniLM, built once per session."""
+    """ml-100k with real constructed profiles encoded by the packaged MiniLM, built once per session (per xdist
+    worker: one encoder thread each, so two workers do not oversubscribe two cores; a generous timeout, as the
+    suite may run beside other jobs)."""
     data = tmp_path_factory.mktemp("profiled") / "dataset"
     result = _run_cli(
-        "-m", "recbole_darec.profiles", "--dataset=ml-100k", f"--data_path={data}", "--show_progress=False"
+        "-m",
+        "recbole_darec.profiles",
+        "--dataset=ml-100k",
+        f"--data_path={data}",
+        "--show_progress=False",
+        "--profile_encoder_threads=1",
+        timeout=1800,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return data
