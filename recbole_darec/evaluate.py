@@ -37,7 +37,8 @@ from recbole_darec.quick_start import rebuild_from_checkpoint
 from recbole_darec.trainer import evaluate_by_group
 from recbole_darec.utils import configure_runtime, get_trainer
 
-# what re-scoring may change: how the test is scored, and where and on how many threads (never what was trained)
+# what re-scoring may change: how the test is scored, and where, on how many threads and with which memory reuse
+# (never what was trained)
 EVALUATION_KEYS = {
     "test_history",
     "metrics",

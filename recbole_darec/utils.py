@@ -1,4 +1,5 @@
-"""Model and trainer lookup: this package's models first, then RecBole's built-ins."""
+"""Model and trainer lookup (this package's models first, then RecBole's built-ins) and the process-wide
+settings a run applies before it trains or scores (threads, memory reuse)."""
 
 import ctypes
 import ctypes.util
@@ -66,7 +67,7 @@ KEEP_UP_TO_BYTES = 2**31 - 1
 
 
 def configure_runtime(config):
-    """Apply the process-wide settings of ``config`` before training: torch's threads
+    """Apply the process-wide settings of ``config`` before training or scoring: torch's threads
     (:func:`set_threads`) and ``reuse_freed_memory`` (:func:`reuse_freed_memory`).
 
     Returns ``(threads, whether freed memory is reused)`` for the log."""
