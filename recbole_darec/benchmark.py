@@ -1,7 +1,7 @@
 """A benchmark suite in one command: every dataset x backbone x model x seed of a suite file, then one report.
 
     python -m recbole_darec.benchmark properties/suites/leakfree.yaml [--out=results/leakfree] [--jobs=2]
-        [--datasets=dbbook] [--backbones=LightGCN] [--report_only] [--threads=1] [--key=value ...]
+        [--datasets=dbbook] [--backbones=LightGCN] [--seeds=2023,2024,] [--report_only] [--threads=1] [--key=value ...]
 
 A suite file names the seeds, settings for every run, and per dataset its preset files and, per backbone,
 more preset files and its models (the backbone itself first: the baseline). A model may also be a variant,
@@ -19,7 +19,8 @@ reported under its name::
             models: [LightGCN, RLMRecConLightGCN, DaRecLightGCN]
 
 Each (dataset, backbone) runs through :mod:`recbole_darec.compare` into ``<out>/<dataset>-<backbone>``, so a
-suite cut short resumes where it stopped. Then ``<out>/report.md`` (with ``report.csv`` behind it): per
+suite cut short resumes where it stopped; ``--seeds`` runs and reports a part of the suite's seeds, so one
+suite can be shared between machines whose row files are merged later (``docs/results/records/``). Then ``<out>/report.md`` (with ``report.csv`` behind it): per
 dataset and backbone, mean ± std of Recall@20 and NDCG@20, the gain over the backbone and over RLMRec-Con
 (the ``RLMRecCon*`` model of that backbone) with paired t-tests on the seeds both finished, the metric by
 users' activity quartile and for warm and cold items, and a wins / ties / losses count of each method
@@ -86,6 +87,21 @@ def load_suite(path):
     if not groups:
         raise SuiteError(f"{path}: no datasets to run.")
     return seeds, dict(suite.get("settings") or {}), groups
+
+
+def chosen_seeds(path, suite_seeds, wanted):
+    """``wanted`` (a ``--seeds`` text) when every seed it names is one of the suite's, else a SuiteError."""
+    try:
+        chosen, known = compare.seeds_from(wanted), compare.seeds_from(suite_seeds)
+    except ValueError as err:
+        raise SuiteError(str(err)) from None
+    outside = [seed for seed in chosen if seed not in known]
+    if outside:
+        raise SuiteError(
+            f"{path} runs seeds {', '.join(map(str, known))}; --seeds={wanted} names {', '.join(map(str, outside))} "
+            "outside them (change the suite's seeds to run others)."
+        )
+    return wanted
 
 
 def _model_entry(path, dataset, backbone, entry):
@@ -265,6 +281,9 @@ def main(argv=None):
     parser.add_argument("--report_only", action="store_true", help="write the report of the runs so far, train nothing")
     parser.add_argument("--datasets", default=None, help="run only these datasets of the suite (comma-separated)")
     parser.add_argument("--backbones", default=None, help="run only these backbones of the suite (comma-separated)")
+    parser.add_argument(
+        "--seeds", default=None, help="run and report only these of the suite's seeds (a count or a list: 2023,2024,)"
+    )
     args, unknown = parser.parse_known_args(argv)
     try:
         overrides = parse_overrides(unknown)
@@ -277,6 +296,8 @@ def main(argv=None):
                 if unknown_names:
                     raise SuiteError(f"{args.suite} has no {', '.join(unknown_names)} (it has: {', '.join(known)}).")
                 groups = [group for group in groups if group[position] in names]
+        if args.seeds:
+            seeds = chosen_seeds(args.suite, seeds, args.seeds)
     except (ConfigError, SuiteError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

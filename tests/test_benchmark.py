@@ -125,6 +125,25 @@ def test_a_suite_runs_seed_by_seed_across_groups_and_variants(tmp_path, monkeypa
     assert "--epochs=3" in calls[0] and "--darec_score=fused" in calls[2]  # the command line beats the suite
 
 
+def test_seeds_runs_and_reports_a_part_of_the_suite(tmp_path, monkeypatch, capsys):
+    """Two machines share a suite by seeds; a seed outside the suite's is refused before anything runs."""
+    import recbole_darec.benchmark as benchmark
+
+    calls = []
+    monkeypatch.setattr(benchmark.compare, "main", lambda argv: calls.append(argv) or 0)
+    suite = write_suite(
+        tmp_path / "s.yaml", "seeds: 3\ndatasets:\n  toy:\n    backbones:\n      LightGCN:\n        models: [LightGCN]\n"
+    )
+    out = f"--out={tmp_path / 'o'}"
+    assert main([suite, out, "--seeds=2022,"]) == 0
+    assert [a[1] for a in calls] == ["--seeds=2022,", "--seeds=2022,"]  # the seed's run, then the folder's pass
+    assert "seeds 2022" in (tmp_path / "o" / "report.md").read_text()
+    calls.clear()
+    assert main([suite, out, "--seeds=2021,2023,"]) == 2
+    assert "s.yaml runs seeds 2020, 2021, 2022; --seeds=2021,2023, names 2023 outside them" in capsys.readouterr().err
+    assert calls == []
+
+
 def test_every_shipped_suite_names_real_files_models_and_settings(repo_root, monkeypatch):
     """A typo in a shipped suite (a model, a variant's setting, a preset path) fails here, not hours into a run."""
     import glob
