@@ -132,7 +132,8 @@ def test_seeds_runs_and_reports_a_part_of_the_suite(tmp_path, monkeypatch, capsy
     calls = []
     monkeypatch.setattr(benchmark.compare, "main", lambda argv: calls.append(argv) or 0)
     suite = write_suite(
-        tmp_path / "s.yaml", "seeds: 3\ndatasets:\n  toy:\n    backbones:\n      LightGCN:\n        models: [LightGCN]\n"
+        tmp_path / "s.yaml",
+        "seeds: 3\ndatasets:\n  toy:\n    backbones:\n      LightGCN:\n        models: [LightGCN]\n",
     )
     out = f"--out={tmp_path / 'o'}"
     assert main([suite, out, "--seeds=2022,"]) == 0
