@@ -22,10 +22,9 @@ Each (dataset, backbone) runs through :mod:`recbole_darec.compare` into ``<out>/
 suite cut short resumes where it stopped; ``--seeds`` runs and reports a part of the suite's seeds, so one
 suite can be shared between machines whose row files are merged later (``docs/results/records/``). Then
 ``<out>/report.md`` (with ``report.csv`` behind it): per dataset and backbone, mean ± std of Recall@20 and
-NDCG@20, the gain over the backbone and over RLMRec-Con
-(the ``RLMRecCon*`` model of that backbone) with paired t-tests on the seeds both finished, the metric by
-users' activity quartile and for warm and cold items, and a wins / ties / losses count of each method
-against its backbone (a win or loss needs p < 0.05).
+NDCG@20, the gain over the backbone and over RLMRec-Con (the ``RLMRecCon*`` model of that backbone) with
+paired t-tests on the seeds both finished, the metric by users' activity quartile and for warm and cold
+items, and a wins / ties / losses count of each method against its backbone (a win or loss needs p < 0.05).
 """
 
 import argparse
