@@ -22,7 +22,7 @@ def test_lightgcn_rlmrec_options(tmp_path, base_config):
     assert torch.allclose(summed.forward()[0], layers * mean.forward()[0], atol=1e-5)  # same seed, same weights
     dropped = model_with(edge_keep_rate=0.8)
     dropped.train()
-    assert dropped.training_graph()._nnz() < 0.85 * dropped.norm_adj_matrix._nnz()
+    assert dropped.training_graph().nnz() < 0.85 * dropped.norm_adj_matrix.nnz()
     dropped.eval()
     assert dropped.training_graph() is dropped.norm_adj_matrix  # evaluation always sees every edge
     with pytest.raises(ConfigError, match="edge_keep_rate"):
@@ -46,8 +46,8 @@ def test_lightgcn_without_the_ego_layer_and_with_l2_on_all_parameters(model_with
     plain, _, batch = model_with("LightGCN")
     no_ego, _, _ = model_with("LightGCN", combine_ego_layer=False, layer_combination="sum")
     plain.eval(), no_ego.eval()
-    layer_1 = torch.sparse.mm(plain.norm_adj_matrix, plain.get_ego_embeddings())
-    layer_2 = torch.sparse.mm(plain.norm_adj_matrix, layer_1)
+    layer_1 = torch.sparse.mm(plain.norm_adj_matrix.matrix, plain.get_ego_embeddings())
+    layer_2 = torch.sparse.mm(plain.norm_adj_matrix.matrix, layer_1)
     assert torch.allclose(torch.cat(no_ego.forward()), layer_1 + layer_2, atol=1e-6)
     everything, _, _ = model_with("LightGCN", l2_scope="all", reg_weight=1.0)
     with torch.no_grad():
@@ -79,7 +79,7 @@ def test_sgl_rlmrec_forms(model_with):
     per_step.train()
     graph_1, graph_2 = per_step.ssl_graphs()
     keep = 1 - per_step.drop_ratio
-    assert abs(graph_1._nnz() / per_step.train_graph._nnz() - keep) < 0.01 and graph_1._nnz() != graph_2._nnz()
+    assert abs(graph_1.nnz() / per_step.train_graph.nnz() - keep) < 0.01 and graph_1.nnz() != graph_2.nnz()
     torch.manual_seed(0)
     terms = per_step.calculate_loss(batch)
     assert len(terms) == 3 and all(torch.isfinite(t) for t in terms)  # BPR + L2, SSL (users, positives), negatives
@@ -91,7 +91,7 @@ def test_sgl_rlmrec_forms(model_with):
     per_step.eval()
     layers = [per_step.get_ego_embeddings()]
     for _ in range(per_step.n_layers):
-        layers.append(torch.sparse.mm(per_step.train_graph, layers[-1]))
+        layers.append(torch.sparse.mm(per_step.train_graph.matrix, layers[-1]))
     assert torch.allclose(torch.cat(per_step.forward(per_step.train_graph)), sum(layers), atol=1e-6)
 
 
@@ -106,7 +106,7 @@ def test_simgcl_views_share_one_graph_per_step_and_follow_the_layer_options(mode
     model.eval()
     layers = [model.get_ego_embeddings()]
     for _ in range(model.n_layers):
-        layers.append(torch.sparse.mm(model.norm_adj_matrix, layers[-1]))
+        layers.append(torch.sparse.mm(model.norm_adj_matrix.matrix, layers[-1]))
     assert torch.allclose(torch.cat(model.forward()), sum(layers), atol=1e-6)
 
 

@@ -20,16 +20,6 @@ import torch
 from recbole_darec.checks import check_value
 
 
-def drop_edges(adj, keep_rate):
-    """Keep each entry of a coalesced sparse adjacency with probability ``keep_rate``, rescaled by 1/keep
-    (RLMRec's edge dropout of the normalised graph)."""
-    keep = torch.rand(adj._nnz(), device=adj.device) < keep_rate
-    # a subset of a coalesced tensor's entries is itself valid and coalesced
-    return torch.sparse_coo_tensor(
-        adj.indices()[:, keep], adj.values()[keep] / keep_rate, adj.shape, check_invariants=False, is_coalesced=True
-    )
-
-
 class AlignmentHooks:
     """Mixin of every backbone of this package (listed first in its bases).
 

@@ -13,7 +13,8 @@ import torch
 from recbole.model.general_recommender import LightGCN as RecBoleLightGCN
 
 from recbole_darec.checks import ConfigError, check_value
-from recbole_darec.model.hooks import AlignmentHooks, drop_edges
+from recbole_darec.model.graph import normalized_adjacency, propagate
+from recbole_darec.model.hooks import AlignmentHooks
 
 
 class LightGCN(AlignmentHooks, RecBoleLightGCN):
@@ -25,13 +26,17 @@ class LightGCN(AlignmentHooks, RecBoleLightGCN):
         if self.edge_keep_rate > 1:
             raise ConfigError(f"edge_keep_rate = {self.edge_keep_rate} must be in (0, 1].")
         self.l2_scope = check_value(config, "l2_scope", str, None, choices={"batch", "all"})
-        self.norm_adj_matrix = self.norm_adj_matrix.coalesce()
+
+    def get_norm_adj_mat(self):
+        """RecBole's normalised adjacency, as an :class:`~recbole_darec.model.graph.Adjacency` (fast products)."""
+        inter = self.interaction_matrix
+        return normalized_adjacency(self.n_users, self.n_items, inter.row, inter.col, self.device)
 
     def training_graph(self):
         """The adjacency for this step: edge-dropped while training when edge_keep_rate < 1."""
         if not self.training or self.edge_keep_rate >= 1:
             return self.norm_adj_matrix
-        return drop_edges(self.norm_adj_matrix, self.edge_keep_rate)
+        return self.norm_adj_matrix.drop_edges(self.edge_keep_rate)
 
     def forward(self, ego=None, adj=None, perturb=None):
         """``(user_all, item_all)``: ``ego`` (default: the embedding tables) propagated over ``adj``
@@ -40,7 +45,7 @@ class LightGCN(AlignmentHooks, RecBoleLightGCN):
         embeddings = self.get_ego_embeddings() if ego is None else ego
         layers = [embeddings] if self.combine_ego_layer else []
         for _ in range(self.n_layers):
-            embeddings = torch.sparse.mm(adj, embeddings)
+            embeddings = propagate(adj, embeddings)
             if perturb is not None:
                 embeddings = perturb(embeddings)
             layers.append(embeddings)

@@ -20,7 +20,8 @@ import torch
 from recbole.model.general_recommender import SGL as RecBoleSGL
 
 from recbole_darec.checks import check_value
-from recbole_darec.model.hooks import AlignmentHooks, drop_edges
+from recbole_darec.model.graph import Adjacency, propagate
+from recbole_darec.model.hooks import AlignmentHooks
 from recbole_darec.model.losses import info_nce
 
 
@@ -34,7 +35,10 @@ class SGL(AlignmentHooks, RecBoleSGL):
             config, "ssl_views", str, None, choices={"subgraph_per_epoch", "edge_dropout_per_step"}
         )
         self.ssl_items = check_value(config, "ssl_items", str, None, choices={"positive", "positive_negative"})
-        self.train_graph = self.train_graph.coalesce()
+
+    def csr2tensor(self, matrix):
+        """Every graph RecBole's SGL builds (training graph, per-epoch subgraphs) as an :class:`Adjacency`."""
+        return Adjacency.from_scipy(matrix, self.device)
 
     def get_ego_embeddings(self):
         return torch.cat([self.user_embedding.weight, self.item_embedding.weight])
@@ -49,7 +53,7 @@ class SGL(AlignmentHooks, RecBoleSGL):
         # RecBole's SGL: a list holds one (random-walk) graph per layer, a tensor is reused for every layer.
         graphs = graph if isinstance(graph, list) else [graph] * self.n_layers
         for layer_graph in graphs:
-            layers.append(torch.sparse.mm(layer_graph, layers[-1]))
+            layers.append(propagate(layer_graph, layers[-1]))
         stacked = torch.stack(layers, dim=1)
         final = stacked.sum(dim=1) if self.layer_combination == "sum" else stacked.mean(dim=1)
         return torch.split(final, [self.n_users, self.n_items], dim=0)
@@ -60,7 +64,7 @@ class SGL(AlignmentHooks, RecBoleSGL):
     def ssl_graphs(self):
         if self.ssl_views == "edge_dropout_per_step":
             keep = 1 - self.drop_ratio
-            return drop_edges(self.train_graph, keep), drop_edges(self.train_graph, keep)
+            return self.train_graph.drop_edges(keep), self.train_graph.drop_edges(keep)
         return self.sub_graph1, self.sub_graph2
 
     def calculate_loss(self, interaction):
