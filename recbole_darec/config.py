@@ -33,7 +33,8 @@ import yaml
 from recbole.config import Config as RecBoleConfig
 
 from recbole_darec.checks import ConfigError, check_value
-from recbole_darec.filenames import split_config_path
+from recbole_darec.data.corruption import corruption_settings
+from recbole_darec.filenames import profile_kinds, split_config_path
 from recbole_darec.utils import get_model
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -204,6 +205,12 @@ class Config(RecBoleConfig):
         for key, (kind, low, inclusive) in _CHECKED_KEYS.items():
             if self.final_config_dict.get(key) is not None:
                 check_value(self, key, kind, low, inclusive)
+        if corruption_settings(self) and not profile_kinds(self):
+            raise ConfigError(
+                f"{self.model} reads no profile vectors, so profile_corruption_fraction = "
+                f"{self['profile_corruption_fraction']} would change nothing: leave it at 0, or pick a model that "
+                "reads profiles (RLMRec*, DaRec*, AlphaRec, or profile_init: projection)."
+            )
 
     def _init_device(self):
         if "local_rank" not in self.final_config_dict or torch.cuda.is_available():

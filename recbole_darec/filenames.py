@@ -16,6 +16,11 @@ VECTOR_FIELDS = {"user": ("uid", "user_emb"), "item": ("iid", "item_emb")}
 VECTOR_KIND = {suffix: kind for kind, suffix in VECTOR_SUFFIX.items()}
 
 
+def profile_kinds(config):
+    """The kinds (``user``, ``item``) whose profile vectors a run of ``config`` reads (``additional_feat_suffix``)."""
+    return [VECTOR_KIND[s] for s in (config["additional_feat_suffix"] or []) if s in VECTOR_KIND]
+
+
 def text_path(folder, dataset, kind):
     return os.path.join(folder, f"{dataset}.{TEXT_SUFFIX[kind]}")
 

@@ -16,8 +16,9 @@ import recbole
 import yaml
 from recbole.data.dataset import Dataset as RecBoleDataset
 
+from recbole_darec.data.corruption import corruption_tag
 from recbole_darec.data.dataset import DatasetNotFoundError
-from recbole_darec.filenames import VECTOR_KIND
+from recbole_darec.filenames import profile_kinds
 from recbole_darec.profiles import ensure_profile_embeddings
 
 BUNDLED = {"ml-100k": os.path.join(os.path.dirname(recbole.__file__), "dataset_example", "ml-100k")}
@@ -41,7 +42,9 @@ def _interaction_files(config):
 def data_fingerprint(config):
     """``{file name: sha256}`` of every atomic file a run of ``config`` reads (interactions or the benchmark
     split, user and item features, profile vectors): stored in checkpoints, so a resumed or re-scored run
-    can tell that its split or its profile vectors changed since it was trained."""
+    can tell that its split or its profile vectors changed since it was trained. A run that corrupts the
+    profile vectors it reads also has a ``profile_corruption`` entry (:func:`~recbole_darec.data.corruption.
+    corruption_tag`), so it is never resumed as, compared with or skipped as a clean run."""
     name, path = config["dataset"], config["data_path"]
     suffixes = ["user", "item", *(config["additional_feat_suffix"] or [])]
     files = _interaction_files(config) + [os.path.join(path, f"{name}.{suffix}") for suffix in suffixes]
@@ -53,6 +56,9 @@ def data_fingerprint(config):
                 for block in iter(lambda: f.read(1 << 20), b""):
                     digest.update(block)
             fingerprint[os.path.basename(file)] = digest.hexdigest()
+    tag = corruption_tag(config)
+    if tag and profile_kinds(config):
+        fingerprint["profile_corruption"] = tag
     return fingerprint
 
 
@@ -101,6 +107,6 @@ def prepare_dataset_files(config):
             f"convert a split with `python -m recbole_darec.convert rlmrec|lightgcn-txt --src=<dir> --name={name}`, "
             f"or change data_path (now {os.path.abspath(os.path.dirname(os.path.normpath(path)))})."
         )
-    kinds = [VECTOR_KIND[s] for s in (config["additional_feat_suffix"] or []) if s in VECTOR_KIND]
+    kinds = profile_kinds(config)
     if kinds:
         ensure_profile_embeddings(config, kinds=kinds)

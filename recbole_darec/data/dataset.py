@@ -17,6 +17,7 @@ from recbole.data.dataset import Dataset as RecBoleDataset
 from recbole.utils import FeatureSource
 
 from recbole_darec.data.atomic import AtomicFileError, validate_atomic_file
+from recbole_darec.data.corruption import corrupt_profiles, corruption_settings
 from recbole_darec.filenames import VECTOR_FIELDS, VECTOR_KIND
 
 
@@ -156,7 +157,8 @@ class Dataset(RecBoleDataset):
             self.logger.warning(message + "; they get zero vectors (profile_allow_missing: True).")
 
     def profile_matrix(self, kind):
-        """Float tensor [n_users or n_items, d] of profile vectors, row = RecBole internal id."""
+        """Float tensor [n_users or n_items, d] of profile vectors, row = RecBole internal id, with the configured
+        corruption applied (:mod:`recbole_darec.data.corruption`; none by default)."""
         suffix = next((s for s in self.profile_suffixes if VECTOR_KIND[s] == kind), None)
         if suffix is None:
             raise DatasetError(f"no {kind} profile vectors are configured: add '{kind}emb' to additional_feat_suffix.")
@@ -164,7 +166,7 @@ class Dataset(RecBoleDataset):
         expected = self.user_num if kind == "user" else self.item_num
         if matrix.shape[0] != expected:
             raise DatasetError(f"{kind} profile matrix has {matrix.shape[0]} rows for {expected} {kind}s.")
-        return torch.as_tensor(matrix, dtype=torch.float32)
+        return corrupt_profiles(torch.as_tensor(matrix, dtype=torch.float32), kind, corruption_settings(self.config))
 
 
 __all__ = ["Dataset", "DatasetError", "DatasetNotFoundError", "AtomicFileError"]
