@@ -49,7 +49,13 @@ import scipy.sparse as sp
 from recbole_darec.atomic_io import atomic_write_text
 from recbole_darec.filenames import split_config_path, text_path
 from recbole_darec.profiles.audit import audit_folder, format_report, read_names_file
-from recbole_darec.profiles.sources import describe_rows, import_texts, read_id_map, read_side_table
+from recbole_darec.profiles.sources import (
+    construct_user_texts,
+    describe_rows,
+    import_texts,
+    read_id_map,
+    read_side_table,
+)
 from recbole_darec.profiles.texts import ProfileError, write_texts
 
 SPLITS = ("train", "valid", "test")
@@ -322,7 +328,26 @@ def convert_lightgcn_txt(src, name, out, valid_ratio=0.1, seed=2020, profile_ids
                 )
             write_texts(text_path(out_dir, name, kind), texts, source)
             print(f"{name}: {len(texts)} {kind} profiles imported from {path}")
+    if not os.path.isfile(os.path.join(src, "llm_response_user.json")):
+        construct_training_user_texts(out_dir, name, splits["train"])
     report_leakage(out_dir, name, splits)
+
+
+def construct_training_user_texts(out_dir, name, train):
+    """User texts for a source without user profiles (ML-1M), from the training split alone: each user's
+    training items (the first 10 titles, the 5 most frequent genres) and the ``.user`` side file's demographics
+    where there is one. Our construction: validation and test interactions are never read."""
+    item_side, user_side = (os.path.join(out_dir, f"{name}.{kind}") for kind in ("item", "user"))
+    if not os.path.isfile(item_side):
+        return  # nothing to describe the items by; `python -m recbole_darec.profiles` builds or imports them
+    user_table = read_side_table(user_side, "user_id") if os.path.isfile(user_side) else None
+    texts = construct_user_texts(train, user_table, read_side_table(item_side, "item_id"))
+    write_texts(text_path(out_dir, name, "user"), texts, "construct:train")
+    demographics = f" and {os.path.basename(user_side)}'s demographics" if user_table is not None else ""
+    print(
+        f"{name}: no LLM user profiles in the source: {len(texts)} user texts constructed from the training split "
+        f"only (each user's training items: titles and most frequent genres){demographics}; source=construct:train"
+    )
 
 
 # ------------------------------------------------------------------ "user<TAB>item<TAB>label" files
