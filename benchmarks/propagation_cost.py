@@ -138,7 +138,8 @@ def main():
     reuse_freed_memory()  # as every training run does (reuse_freed_memory: True), so allocation is not timed
     os.environ["RECBOLE_DAREC_THREADS"] = str(args.threads)  # the epoch part's configure_runtime reads it
     print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {args.dim}-d, {args.n_layers} layers, freed memory reused"
+        f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {args.dim}-d, {args.n_layers} layers, "
+        "freed memory reused"
     )
     print("\n### One propagation step (forward and backward), median seconds\n")
     print(

@@ -70,6 +70,12 @@ RUN_ENVIRONMENT_KEYS = frozenset(
 )
 
 
+# How long a run trains and when it stops, not what a step computes: a resumed run may extend or shorten
+# itself (RecBole users expect --epochs to continue an interrupted run further). A different run in every
+# other respect, so compare's rows still tell runs with other epochs apart.
+RESUMABLE_KEYS = frozenset({"epochs", "stopping_step", "stopping_warmup"})
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint that cannot be used; the message names the file and why."""
 
@@ -167,16 +173,17 @@ def load_checkpoint(path, map_location="cpu"):
     return payload
 
 
-def first_difference(saved_config, config, shared_keys_only=False):
+def first_difference(saved_config, config, shared_keys_only=False, may_differ=frozenset()):
     """``(key, saved value, current value)`` of the first setting, by name, in which a checkpoint's run and
     ``config`` differ (derived and run-environment keys aside), or None when they are the same run.
 
     ``shared_keys_only``: a key that only one of the two sets is no difference. Every key a model reads has a
     default in its YAML files, so a key set on one side only is another model's setting (a preset file shared
-    by several models sets them all)."""
+    by several models sets them all). ``may_differ``: further keys that are no difference (a resume passes
+    :data:`RESUMABLE_KEYS`)."""
     current = json.loads(config_to_json(config))
     keys = (set(saved_config) & set(current)) if shared_keys_only else (set(saved_config) | set(current))
-    for key in sorted(keys - DERIVED_CONFIG_KEYS - RUN_ENVIRONMENT_KEYS):
+    for key in sorted(keys - DERIVED_CONFIG_KEYS - RUN_ENVIRONMENT_KEYS - set(may_differ)):
         if saved_config.get(key, "<unset>") != current.get(key, "<unset>"):
             return key, saved_config.get(key, "<unset>"), current.get(key, "<unset>")
     return None

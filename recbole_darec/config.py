@@ -129,6 +129,7 @@ _CHECKED_KEYS = {
     "embedding_size": (int, 1, True),
     "eval_step": (int, 0, True),
     "stopping_step": (int, 1, True),
+    "stopping_warmup": (int, 0, True),
     "n_layers": (int, 0, True),
     "reg_weight": (float, 0.0, True),
     "weight_decay": (float, 0.0, True),
@@ -205,6 +206,12 @@ class Config(RecBoleConfig):
         for key, (kind, low, inclusive) in _CHECKED_KEYS.items():
             if self.final_config_dict.get(key) is not None:
                 check_value(self, key, kind, low, inclusive)
+        warmup, epochs = self.final_config_dict.get("stopping_warmup") or 0, self.final_config_dict.get("epochs")
+        if warmup and epochs is not None and warmup >= epochs:
+            raise ConfigError(
+                f"stopping_warmup = {warmup} epochs is not below epochs = {epochs}: no validation would count "
+                "towards choosing the best state; lower stopping_warmup or raise epochs."
+            )
         if corruption_settings(self) and not profile_kinds(self):
             raise ConfigError(
                 f"{self.model} reads no profile vectors, so profile_corruption_fraction = "

@@ -14,6 +14,7 @@
 
 import glob
 import json
+import math
 import os
 import random
 import time
@@ -25,6 +26,7 @@ from recbole.trainer.trainer import AbstractTrainer
 from torch.nn.parallel import DistributedDataParallel
 
 from recbole_darec.checkpoint import (
+    RESUMABLE_KEYS,
     CheckpointError,
     check_same_data,
     first_difference,
@@ -82,6 +84,7 @@ def _set_rng_state(state, train_data, device, logger):
 class Trainer(RecBoleTrainer, _DeviceAwareDDP):
     def __init__(self, config, model):
         super().__init__(config, model)
+        self.stopping_warmup = config["stopping_warmup"] or 0  # checked by Config
         self._resume_rng = None
         self.epoch_seconds = []  # training time of each epoch this process ran
         self.valid_history = []  # (epoch, validation result) of each validation this process ran
@@ -149,21 +152,31 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         return loss
 
     def _valid_epoch(self, valid_data, show_progress=False):
+        """RecBole's validation, timed and kept in ``valid_history``. Before epoch ``stopping_warmup`` the
+        score handed to early stopping is the worst possible, so a validation there is logged but never
+        becomes the best state and never counts towards the patience (Keras' ``start_from_epoch``)."""
         start = time.perf_counter()
         score, result = super()._valid_epoch(valid_data, show_progress=show_progress)
         self.valid_seconds += time.perf_counter() - start
         self.valid_history.append((self._epoch, dict(result)))
+        if self._epoch is not None and self._epoch + 1 < self.stopping_warmup:
+            self.logger.info(
+                f"epoch {self._epoch}: {self.valid_metric} {score:.4f}, in the early-stopping warm-up "
+                f"(stopping_warmup = {self.stopping_warmup} epochs): not a candidate for the best state"
+            )
+            return (-math.inf if self.valid_metric_bigger else math.inf), result
         return score, result
 
     def resume_checkpoint(self, resume_file):
         """Continue from a ``.last.pth`` file: model, optimizer, early-stopping and random states."""
         checkpoint = load_checkpoint(resume_file, map_location=self.device)
-        difference = first_difference(checkpoint["config"], self.config)
+        difference = first_difference(checkpoint["config"], self.config, may_differ=RESUMABLE_KEYS)
         if difference:
             key, saved, current = difference
             raise CheckpointError(
                 f"{resume_file} belongs to another run: its {key} is {saved!r}, this run's is {current!r}. "
-                "Resume with the settings it was trained with, or start a new run without --resume."
+                "Resume with the settings it was trained with (only epochs, stopping_step and stopping_warmup "
+                "may change), or start a new run without --resume."
             )
         if not check_same_data(resume_file, checkpoint, self.data_fingerprint):
             self.logger.warning(f"{resume_file} records no data fingerprint: its split cannot be checked.")
@@ -181,7 +194,9 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         self.saved_model_file = checkpoint["best_model_file"]
         self.best_epoch = None if checkpoint.get("best_epoch", -1) < 0 else checkpoint["best_epoch"]
         self._resume_rng = checkpoint["rng"]
-        self.logger.info(f"Resumed from {resume_file}: continuing at epoch {self.start_epoch}.")
+        changed = [k for k in sorted(RESUMABLE_KEYS) if checkpoint["config"].get(k) != self.config[k]]
+        extended = "".join(f"; {k} {checkpoint['config'].get(k)} -> {self.config[k]}" for k in changed)
+        self.logger.info(f"Resumed from {resume_file}: continuing at epoch {self.start_epoch}{extended}.")
 
     @torch.no_grad()
     def evaluate(self, eval_data, load_best_model=True, model_file=None, show_progress=False):
@@ -259,9 +274,9 @@ def latest_last_checkpoint(config):
         )
     candidates = sorted(((load_checkpoint(f), f) for f in files), key=lambda pair: pair[0]["saved_at"], reverse=True)
     for checkpoint, path in candidates:
-        if first_difference(checkpoint["config"], config) is None:
+        if first_difference(checkpoint["config"], config, may_differ=RESUMABLE_KEYS) is None:
             return path
-    key, saved, current = first_difference(candidates[0][0]["config"], config)
+    key, saved, current = first_difference(candidates[0][0]["config"], config, may_differ=RESUMABLE_KEYS)
     raise CheckpointError(
         f"none of the {len(files)} '{model}-*{LAST_SUFFIX}' files in {checkpoint_dir} belongs to this run (the newest, "
         f"{candidates[0][1]}, has {key} = {saved!r}, this run {current!r}); start without --resume, or pass "

