@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from recbole_darec.convert import convert_lightgcn_txt
-from recbole_darec.profiles.audit import audit_splits, item_names, names_from_profiles, read_names_file
+from recbole_darec.profiles.audit import audit_splits, format_report, item_names, names_from_profiles, read_names_file
 from recbole_darec.profiles.texts import ProfileError
 
 
@@ -32,10 +32,13 @@ def test_counts_rates_and_flags_on_hand_made_splits():
         "test": [("u1", "c"), ("u2", "c"), ("u1", "c"), ("u2", "c")],
     }
     report = audit_splits(splits, users, names)
-    assert report["train"] == {"interactions": 3, "named": 2, "rate": pytest.approx(2 / 3)}
-    assert report["valid"] == {"interactions": 2, "named": 1, "rate": 0.5}
-    assert report["test"] == {"interactions": 4, "named": 0, "rate": 0.0}
+    assert report["train"] == {"interactions": 4, "checked": 3, "named": 2, "rate": pytest.approx(2 / 3)}
+    assert report["valid"] == {"interactions": 2, "checked": 2, "named": 1, "rate": 0.5}
+    assert report["test"] == {"interactions": 4, "checked": 4, "named": 0, "rate": 0.0}
     assert report["flagged"] == ["valid"]  # 0.5 is closer to 2/3 than to 0; test is not
+    table = format_report(report).splitlines()
+    assert table[1].split() == ["train", "3", "of", "4", "2", "66.67%"]  # never a count that looks like the split's
+    assert table[2].split() == ["valid", "2", "1", "50.00%"]
 
 
 def test_item_names_prefer_a_names_file_then_a_title_column(tmp_path):
@@ -69,7 +72,7 @@ def test_lastfm_profiles_leak_into_a_training_carve_out_and_not_into_test(tmp_pa
     assert 0.14 < carved["train"]["rate"] < 0.16 and 0.14 < carved["valid"]["rate"] < 0.16
     assert carved["test"]["rate"] < 0.003 and carved["flagged"] == ["valid"]
     assert clean["flagged"] == [] and clean["valid"]["rate"] < 0.003 and clean["test"]["rate"] < 0.003
-    assert clean["train"]["interactions"] > 57000  # all of train.txt whose artist has a name
+    assert clean["train"]["checked"] > 57000  # all of train.txt whose artist has a name
     text = run_cli("-m", "recbole_darec.profiles", "audit", "--dataset=carved", f"--data_path={data}")
     assert "flagged: valid" in text.stdout and "warning: the user profiles name" in text.stdout
 

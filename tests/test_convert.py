@@ -255,7 +255,12 @@ def test_labelled_tsv_keeps_liked_rows_halves_the_test_file_and_counts_what_it_l
     assert set(users) == {"0", "1", "2"} and "1 profiled user(s) have no liked training item" in out
     assert read_texts(str(folder / "books.iprofile.jsonl"))["12"] == "War and Peace"  # the URI is not in the name
     report = audit_folder(str(folder), "books", splits)
-    assert report["train"] == {"interactions": 9, "named": 4, "rate": 4 / 9}  # Dune, Emma (x2), War and Peace
+    assert report["train"] == {
+        "interactions": 9,
+        "checked": 9,
+        "named": 4,
+        "rate": 4 / 9,
+    }  # Dune, Emma (x2), War and Peace
 
 
 def test_labelled_tsv_errors_name_the_file_and_line(tmp_path):

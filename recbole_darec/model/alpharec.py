@@ -62,7 +62,11 @@ class AlphaRec(LightGCN):
         user_all, item_all = self.scoring_view(*self.forward(self.main_view_ego()))
         users, positives = interaction[self.USER_ID], interaction[self.ITEM_ID]
         negatives = torch.randint(1, self.n_items, (len(users), self.n_negatives), device=users.device)
-        candidates = torch.cat([positives.unsqueeze(1), negatives], dim=1)
-        logits = (user_all[users].unsqueeze(1) * item_all[candidates]).sum(dim=-1) / self.temperature
+        batch_users = user_all[users]
+        positive = (batch_users * item_all[positives]).sum(dim=-1, keepdim=True)
+        # the negatives' scores read off the batch x all-items product: gathering [batch, negatives, d] item rows
+        # and scattering their gradient back was most of the epoch (docs/results/cost.md)
+        negative = torch.gather(batch_users @ item_all.T, 1, negatives)
+        logits = torch.cat([positive, negative], dim=1) / self.temperature
         infonce = F.cross_entropy(logits, torch.zeros(len(users), dtype=torch.long, device=users.device))
         return self.loss_terms(interaction, user_all, item_all, infonce)

@@ -4,7 +4,8 @@ A held-out split must be unseen by everything a model reads, the LLM profiles in
 profile written from the interactions a model is validated or tested on turns that split into a
 test of copying. For each split (train, valid, test) the audit counts the interactions whose
 item has a known name, how many of those name the item in the user's own profile text, and the
-rate. A held-out split whose rate is closer to the training rate than to zero is *flagged*.
+rate; where some items have no name, the table says how many of the split's rows it checked ("16,227 of
+16,254"). A held-out split whose rate is closer to the training rate than to zero is *flagged*.
 
 Item names, in this order: a user-given ``item_id<TAB>name`` file; the ``.item`` file's first
 column whose name contains ``title`` or ``name``; otherwise the item profiles themselves: the
@@ -80,7 +81,12 @@ def audit_splits(splits, user_texts, item_names):
                 continue
             counted += 1
             named += bool(patterns[item].search(lowered.get(user, "")))
-        report[split] = {"interactions": counted, "named": named, "rate": named / counted if counted else 0.0}
+        report[split] = {
+            "interactions": len(pairs),
+            "checked": counted,  # rows whose item has a name to look for (untitled items cannot be checked)
+            "named": named,
+            "rate": named / counted if counted else 0.0,
+        }
     train_rate = report["train"]["rate"] if "train" in report else 0.0
     report["flagged"] = [s for s in SPLITS[1:] if s in report and train_rate > 0 and report[s]["rate"] > train_rate / 2]
     return report
@@ -98,10 +104,17 @@ def warning_text(report):
     ]
 
 
+def _checked(part):
+    """The rows checked, with the split's size where some rows could not be checked: '16,227 of 16,254'."""
+    if part["checked"] == part["interactions"]:
+        return f"{part['checked']:,}"
+    return f"{part['checked']:,} of {part['interactions']:,}"
+
+
 def format_report(report):
-    lines = [f"{'split':<6} {'interactions':>12} {'named':>8} {'rate':>8}"]
+    lines = [f"{'split':<6} {'interactions checked':>22} {'named':>8} {'rate':>8}"]
     lines += [
-        f"{s:<6} {report[s]['interactions']:>12} {report[s]['named']:>8} {report[s]['rate']:>8.2%}"
+        f"{s:<6} {_checked(report[s]):>22} {report[s]['named']:>8} {report[s]['rate']:>8.2%}"
         for s in SPLITS
         if s in report
     ]
