@@ -15,7 +15,7 @@ _EXPORTS = {
     "run": "recbole_darec.quick_start",
     "run_recbole_darec": "recbole_darec.quick_start",
     "load_data_and_model": "recbole_darec.quick_start",
-    "get_model": "recbole_darec.utils",
+    "get_model": "recbole_darec.model.lookup",
 }
 __all__ = list(_EXPORTS)
 

@@ -125,7 +125,7 @@ def recorded_run_differs(row, dataset, config_files, settings):
     if not row.get("run_config"):
         return None
     from recbole_darec.config import Config
-    from recbole_darec.prepare import data_fingerprint
+    from recbole_darec.data.identity import data_fingerprint
 
     config = Config(
         model=row["model"],

@@ -35,7 +35,7 @@ from recbole.config import Config as RecBoleConfig
 from recbole_darec.checks import ConfigError, check_value
 from recbole_darec.data.corruption import corruption_settings
 from recbole_darec.filenames import profile_kinds, split_config_path
-from recbole_darec.utils import get_model
+from recbole_darec.model.lookup import get_model
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 RECBOLE_PROPERTIES_DIR = os.path.join(os.path.dirname(os.path.abspath(recbole.__file__)), "properties")

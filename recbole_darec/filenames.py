@@ -8,7 +8,6 @@
 
 import os
 
-KINDS = ("user", "item")
 TEXT_SUFFIX = {"user": "uprofile.jsonl", "item": "iprofile.jsonl"}
 VECTOR_SUFFIX = {"user": "useremb", "item": "itememb"}
 # RecBole field names of a vector file: (id field, vector field)

@@ -7,7 +7,6 @@
 * Models that align LLM profiles get ``<dataset>.useremb`` / ``.itememb`` built once if missing.
 """
 
-import hashlib
 import os
 import shutil
 from logging import getLogger
@@ -16,8 +15,8 @@ import recbole
 import yaml
 from recbole.data.dataset import Dataset as RecBoleDataset
 
-from recbole_darec.data.corruption import corruption_tag
 from recbole_darec.data.dataset import DatasetNotFoundError
+from recbole_darec.data.identity import interaction_files
 from recbole_darec.filenames import profile_kinds
 from recbole_darec.profiles import ensure_profile_embeddings
 
@@ -30,36 +29,6 @@ OFFLINE_ALTERNATIVES = {
         "--name=ml-1m-implicit, then --dataset=ml-1m-implicit",
     ),
 }
-
-
-def _interaction_files(config):
-    name, path = config["dataset"], config["data_path"]
-    if config["benchmark_filename"]:
-        return [os.path.join(path, f"{name}.{part}.inter") for part in config["benchmark_filename"]]
-    return [os.path.join(path, f"{name}.inter")]
-
-
-def data_fingerprint(config):
-    """``{file name: sha256}`` of every atomic file a run of ``config`` reads (interactions or the benchmark
-    split, user and item features, profile vectors): stored in checkpoints, so a resumed or re-scored run
-    can tell that its split or its profile vectors changed since it was trained. A run that corrupts the
-    profile vectors it reads also has a ``profile_corruption`` entry (:func:`~recbole_darec.data.corruption.
-    corruption_tag`), so it is never resumed as, compared with or skipped as a clean run."""
-    name, path = config["dataset"], config["data_path"]
-    suffixes = ["user", "item", *(config["additional_feat_suffix"] or [])]
-    files = _interaction_files(config) + [os.path.join(path, f"{name}.{suffix}") for suffix in suffixes]
-    fingerprint = {}
-    for file in files:
-        if os.path.isfile(file):
-            digest = hashlib.sha256()
-            with open(file, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(block)
-            fingerprint[os.path.basename(file)] = digest.hexdigest()
-    tag = corruption_tag(config)
-    if tag and profile_kinds(config):
-        fingerprint["profile_corruption"] = tag
-    return fingerprint
 
 
 def _download_url(name):
@@ -100,7 +69,7 @@ def prepare_dataset_files(config):
             shutil.copyfile(os.path.join(BUNDLED[name], file), os.path.join(path, file))
     if not os.path.exists(path) and _download_url(name):
         download_with_recbole(config)
-    missing = [f for f in _interaction_files(config) if not os.path.isfile(f)]
+    missing = [f for f in interaction_files(config) if not os.path.isfile(f)]
     if missing:
         raise DatasetNotFoundError(
             f"dataset '{name}': missing {', '.join(missing)}. Put RecBole atomic files there, "

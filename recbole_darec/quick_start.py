@@ -20,9 +20,12 @@ from recbole_darec.checkpoint import (
 from recbole_darec.checks import check_value
 from recbole_darec.config import Config
 from recbole_darec.data import create_dataset, mask_training_items_only
-from recbole_darec.prepare import data_fingerprint, prepare_dataset_files
-from recbole_darec.trainer import evaluate_by_group, latest_last_checkpoint
-from recbole_darec.utils import configure_runtime, get_model, get_trainer
+from recbole_darec.data.identity import data_fingerprint
+from recbole_darec.grouped_evaluation import evaluate_by_group
+from recbole_darec.model.lookup import get_model
+from recbole_darec.prepare import prepare_dataset_files
+from recbole_darec.runtime import configure_runtime
+from recbole_darec.trainer import get_trainer, latest_last_checkpoint
 
 
 def _build(config, logger=None):

@@ -11,7 +11,7 @@ import sys
 from recbole_darec.atomic_io import atomic_write_text
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import parse_overrides
-from recbole_darec.diagnostics import group_columns
+from recbole_darec.grouped_evaluation import group_columns
 
 
 def run_one_and_record(model, dataset, seed, result_file, config_files=None, overrides=None):

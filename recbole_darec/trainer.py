@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from recbole.trainer import Trainer as RecBoleTrainer
 from recbole.trainer.trainer import AbstractTrainer
+from recbole.utils import ModelType
+from recbole.utils import get_trainer as recbole_get_trainer
 from torch.nn.parallel import DistributedDataParallel
 
 from recbole_darec.checkpoint import (
@@ -34,8 +36,7 @@ from recbole_darec.checkpoint import (
     restore_model,
     save_checkpoint,
 )
-from recbole_darec.diagnostics import item_history_groups, user_activity_groups
-from recbole_darec.prepare import data_fingerprint
+from recbole_darec.data.identity import data_fingerprint
 
 LAST_SUFFIX = ".last.pth"
 
@@ -210,58 +211,6 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         return super().evaluate(eval_data, load_best_model=False, show_progress=show_progress)
 
 
-class _CapturingEvaluator:
-    """Stands in for RecBole's evaluator for one evaluation, keeping the collected data it scores."""
-
-    def __init__(self, evaluator):
-        self.evaluator, self.struct = evaluator, None
-
-    def evaluate(self, struct):
-        self.struct = struct
-        return self.evaluator.evaluate(struct)
-
-
-def evaluate_by_group(trainer, eval_data, train_dataset, load_best_model=True, show_progress=False):
-    """RecBole's full-sort evaluation, plus its metrics by quartile of the users' training interactions and
-    for warm and cold items apart (:mod:`recbole_darec.diagnostics`).
-
-    Returns ``(result, groups)`` with ``groups = {"users": [...], "items": [...]}``; both lists are empty where
-    RecBole collected no per-user top-k (a non-full-sort evaluation) or the evaluation was distributed.
-    """
-    from recbole.evaluator.register import metrics_dict
-
-    capture = _CapturingEvaluator(trainer.evaluator)
-    trainer.evaluator = capture
-    register = trainer.eval_collector.register
-    setattr(register, "rec.items", True)  # the top-k item ids too, for the warm / cold item groups
-    try:
-        result = trainer.evaluate(eval_data, load_best_model=load_best_model, show_progress=show_progress)
-    finally:
-        trainer.evaluator = capture.evaluator
-        delattr(register, "rec.items")
-    struct = capture.struct
-    users = getattr(eval_data, "uid_list", None)
-    if struct is None or "rec.topk" not in struct or not trainer.config["single_spec"] or users is None:
-        return result, {"users": [], "items": []}
-    metrics = {
-        m.lower(): metrics_dict[m.lower()](trainer.config)
-        for m in trainer.config["metrics"]
-        if hasattr(metrics_dict[m.lower()], "metric_info")
-    }
-    topk = trainer.config["topk"]
-    uid, iid = train_dataset.uid_field, train_dataset.iid_field
-    user_counts = np.bincount(train_dataset.inter_feat[uid].numpy(), minlength=train_dataset.user_num)
-    item_counts = np.bincount(train_dataset.inter_feat[iid].numpy(), minlength=train_dataset.item_num)
-    test = eval_data._dataset.inter_feat
-    users = np.asarray(users)
-    return result, {
-        "users": user_activity_groups(struct.get("rec.topk"), users, user_counts, metrics, topk),
-        "items": item_history_groups(
-            struct.get("rec.items").numpy(), users, test[uid].numpy(), test[iid].numpy(), item_counts, metrics, topk
-        ),
-    }
-
-
 def latest_last_checkpoint(config):
     """For ``--resume=latest``: the newest ``<model>-*.last.pth`` in the checkpoint folder (by the time
     stored in it) that is this run's: every setting equal (:func:`first_difference`; another dataset or
@@ -282,3 +231,11 @@ def latest_last_checkpoint(config):
         f"{candidates[0][1]}, has {key} = {saved!r}, this run {current!r}); start without --resume, or pass "
         "--resume=<path> with the settings that file was trained with."
     )
+
+
+def get_trainer(model_type, model_name):
+    """Every model runs under our trainer (safe checkpoints, resume) unless RecBole needs a special one."""
+    recbole_trainer = recbole_get_trainer(model_type, model_name)
+    if model_type == ModelType.GENERAL and recbole_trainer.__name__ == "Trainer":
+        return Trainer
+    return recbole_trainer

@@ -150,7 +150,7 @@ def test_every_shipped_suite_names_real_files_models_and_settings(repo_root, mon
     import glob
 
     from recbole_darec.config import known_keys
-    from recbole_darec.utils import get_model
+    from recbole_darec.model.lookup import get_model
 
     monkeypatch.chdir(repo_root)  # suites name their config files relative to the checkout
     keys = known_keys()

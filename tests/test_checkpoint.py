@@ -61,7 +61,7 @@ def test_truncated_and_foreign_checkpoints_are_clear_errors(tmp_path, ml100k_pro
 
 def test_checkpoint_reloads_safely_and_reproduces_test_metrics(trained_lightgcn):
     from recbole_darec import load_checkpoint, load_data_and_model
-    from recbole_darec.utils import get_trainer
+    from recbole_darec.trainer import get_trainer
 
     result = trained_lightgcn
     checkpoint = load_checkpoint(result["model_file"])

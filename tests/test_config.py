@@ -7,7 +7,7 @@ import pytest
 
 from recbole_darec.cli import parse_overrides
 from recbole_darec.config import Config, ConfigError
-from recbole_darec.utils import UnknownModelError, get_model
+from recbole_darec.model.lookup import UnknownModelError, get_model
 
 
 def test_command_line_overrides_and_config_files_reach_the_config(tmp_path, monkeypatch):

@@ -6,7 +6,8 @@ import torch
 from recbole_darec.checks import ConfigError
 from recbole_darec.config import Config
 from recbole_darec.data.corruption import corrupt_profiles, corrupted_rows, corruption_settings, corruption_tag
-from recbole_darec.prepare import data_fingerprint, prepare_dataset_files
+from recbole_darec.data.identity import data_fingerprint
+from recbole_darec.prepare import prepare_dataset_files
 from recbole_darec.quick_start import _build
 
 CLEAN_KEYS = {

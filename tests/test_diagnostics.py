@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from recbole_darec.diagnostics import effective_rank, knn_overlap, linear_cka, mean_pairwise_cosine
+from recbole_darec.model.measures import effective_rank, knn_overlap, linear_cka, mean_pairwise_cosine
 
 
 def test_collapse_measures_tell_a_collapsed_set_from_a_spread_one():
@@ -59,7 +59,7 @@ def test_warm_and_cold_item_groups_by_hand():
     """Users 1 and 2 ranked [5, 3, 7] and [4, 6, 3]; item 7 and 6 are cold (no training interaction)."""
     from recbole.evaluator.register import metrics_dict
 
-    from recbole_darec.diagnostics import item_history_groups
+    from recbole_darec.grouped_evaluation import item_history_groups
 
     config = {"topk": [1, 3], "metric_decimal_place": 4}
     metrics = {name: metrics_dict[name](config) for name in ("recall", "ndcg")}

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import recbole_darec
 
 PACKAGE_DIR = os.path.dirname(recbole_darec.__file__)
@@ -95,8 +97,8 @@ def test_the_package_has_no_import_cycle():
 
 def test_the_cycle_finder_sees_function_local_and_importlib_imports():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
-    utils = os.path.join(PACKAGE_DIR, "utils.py")
-    assert "recbole_darec.model" in imports_of(utils, "recbole_darec.utils")  # importlib.import_module
+    lookup = os.path.join(PACKAGE_DIR, "model", "lookup.py")
+    assert "recbole_darec.model" in imports_of(lookup, "recbole_darec.model.lookup")  # importlib.import_module
 
 
 def test_importing_the_losses_does_not_import_the_trainer_or_the_data_pipeline():
@@ -107,3 +109,49 @@ def test_importing_the_losses_does_not_import_the_trainer_or_the_data_pipeline()
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# The floors of the package, lowest first: a module imports only from its own floor or below (docs/guide.md,
+# "Where things are"). A new module must be placed here: the test names one that is not.
+FLOORS = [
+    ("foundation", ["recbole_darec", "compat", "checks", "filenames", "atomic_io", "cli"]),
+    ("data and models", ["data", "data.*", "model", "model.*"]),
+    (
+        "profiles, configuration, run state, reporting",
+        ["profiles", "profiles.texts", "profiles.encoder", "profiles.sources", "profiles.audit", "config"]
+        + ["checkpoint", "runtime", "grouped_evaluation", "leaderboard"],
+    ),
+    ("training and data preparation", ["trainer", "prepare"]),
+    ("one run", ["quick_start"]),
+    (
+        "commands",
+        ["compare", "benchmark", "evaluate", "hyper", "convert", "record_run", "robustness_report"]
+        + ["profiles.__main__"],
+    ),
+]
+
+
+def floor_of(module):
+    name = module[len("recbole_darec.") :] if module != "recbole_darec" else module
+    for number, (_, patterns) in enumerate(FLOORS):
+        for pattern in patterns:
+            if name == pattern or (pattern.endswith(".*") and name.startswith(pattern[:-1])):
+                return number
+    raise AssertionError(f"{module} is on no floor of tests/test_imports.py's FLOORS: place it there")
+
+
+def test_no_module_imports_from_a_floor_above_its_own():
+    graph = import_graph()
+    upward = [
+        f"{source} ({FLOORS[floor_of(source)][0]}) imports {target} ({FLOORS[floor_of(target)][0]})"
+        for source, targets in sorted(graph.items())
+        for target in sorted(targets)
+        if floor_of(target) > floor_of(source)
+    ]
+    assert upward == []
+
+
+def test_the_floor_check_sees_an_upward_import():
+    assert floor_of("recbole_darec.model.darec") == 1 and floor_of("recbole_darec.trainer") == 3
+    with pytest.raises(AssertionError, match="on no floor"):
+        floor_of("recbole_darec.utils")

@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from recbole_darec.config import ConfigError
+from recbole_darec.model.lookup import get_model, our_model_names
 from recbole_darec.profiles import split_pairs
 from recbole_darec.quick_start import load_data_and_model, run_recbole_darec
-from recbole_darec.utils import get_model, get_trainer, our_model_names
+from recbole_darec.trainer import get_trainer
 
 NEW_MODELS = our_model_names()  # every model of the package
 

@@ -13,7 +13,7 @@ import json, sys, torch
 from recbole_darec.config import Config
 from recbole_darec.prepare import prepare_dataset_files
 from recbole_darec.quick_start import _build
-from recbole_darec.utils import configure_runtime
+from recbole_darec.runtime import configure_runtime
 config = Config(model="SGL", dataset="ml-100k", config_dict=json.loads(sys.argv[1]))
 prepare_dataset_files(config)
 threads, reused = configure_runtime(config)
@@ -51,7 +51,7 @@ def test_reusing_freed_memory_leaves_training_bit_identical(tmp_path, base_confi
 def test_reuse_freed_memory_must_be_a_boolean(tmp_path, base_config):
     from recbole_darec.checks import ConfigError
     from recbole_darec.config import Config
-    from recbole_darec.utils import configure_runtime
+    from recbole_darec.runtime import configure_runtime
 
     config = Config(model="LightGCN", dataset="ml-100k", config_dict=base_config(tmp_path, reuse_freed_memory="yes"))
     with pytest.raises(ConfigError, match="reuse_freed_memory"):

@@ -1,4 +1,4 @@
-"""Models of this package; :func:`recbole_darec.utils.get_model` finds these before RecBole's."""
+"""Models of this package; :func:`recbole_darec.model.lookup.get_model` finds these before RecBole's."""
 
 from recbole_darec.model.alpharec import AlphaRec
 from recbole_darec.model.darec_lightgcn import DaRecLightGCN

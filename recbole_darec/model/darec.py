@@ -50,7 +50,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from recbole_darec.checks import ConfigError, check_value, check_weight
-from recbole_darec.diagnostics import alignment_report
 from recbole_darec.model.aligned import ProfileAligned, ProfileAlignment
 from recbole_darec.model.losses import (
     cka_alignment,
@@ -59,6 +58,7 @@ from recbole_darec.model.losses import (
     similarity_structure,
     uniformity,
 )
+from recbole_darec.model.measures import alignment_report
 from recbole_darec.model.preference_centers import PreferenceCenters
 
 

@@ -1,76 +1,12 @@
-"""Diagnostics of representations and of metrics by user group: what a researcher needs to see why.
+"""Test metrics by group, with RecBole's own metric classes: what a researcher needs to see where a method gains.
 
-Representation measures (torch only, used by DaRec's training log and by scripts):
-``mean_pairwise_cosine`` and ``effective_rank`` detect a collapse; ``linear_cka`` (Kornblith et
-al., 2019) and ``knn_overlap`` say how alike two representations of the same rows are.
-Metrics by group: ``user_activity_groups`` splits the evaluated users into quartiles of their
-training interactions and averages RecBole's own per-user metric values in each;
-``item_history_groups`` scores the test interactions on warm items (with a training interaction)
-and on cold items (none) apart, with RecBole's own metric formulas.
+``user_activity_groups`` splits the evaluated users into quartiles of their training interactions and averages
+RecBole's own per-user metric values in each; ``item_history_groups`` scores the test interactions on warm items
+(with a training interaction) and on cold items (none) apart, with RecBole's own metric formulas;
+:func:`evaluate_by_group` runs one RecBole evaluation and reports both beside the overall result.
 """
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-
-
-def mean_pairwise_cosine(x):
-    """Mean cosine similarity over distinct pairs of rows: near 1 when the rows have collapsed to one direction."""
-    unit = F.normalize(x, dim=1)
-    n = len(unit)
-    total = unit.sum(dim=0).pow(2).sum() - n  # sum over i != j of u_i . u_j
-    return float(total / (n * (n - 1)))
-
-
-def effective_rank(x):
-    """exp of the entropy of the normalised singular values (Roy & Vetterli, 2007), uncentred: 1 when every
-    row points the same way (a collapse), up to d."""
-    singular = torch.linalg.svdvals(x)
-    p = singular / singular.sum().clamp(min=1e-12)
-    p = p[p > 0]
-    return float(torch.exp(-(p * p.log()).sum()))
-
-
-def linear_cka(x, y):
-    """Linear centred kernel alignment of two representations of the same rows, in [0, 1]."""
-    x, y = x - x.mean(dim=0), y - y.mean(dim=0)
-    cross = (y.T @ x).pow(2).sum()
-    return float(cross / ((x.T @ x).norm() * (y.T @ y).norm()).clamp(min=1e-12))
-
-
-def knn_overlap(x, y, k=20, chunk=4096):
-    """Mean share of each row's ``k`` nearest neighbours (cosine) that the two representations have in common.
-
-    Rows are taken ``chunk`` at a time, so memory is ``chunk x n`` similarities, not ``n x n`` (all items of
-    a large catalogue: 50,000 rows would need 10 GB at once)."""
-    n, k = len(x), min(k, len(x) - 1)
-    units = F.normalize(x, dim=1), F.normalize(y, dim=1)
-    common = 0
-    for start in range(0, n, chunk):
-        rows = torch.arange(start, min(start + chunk, n), device=x.device)
-        a, b = (
-            (unit[rows] @ unit.T)
-            .index_put_((torch.arange(len(rows)), rows), torch.tensor(-float("inf")))
-            .topk(k)
-            .indices
-            for unit in units
-        )
-        common += int((a.unsqueeze(2) == b.unsqueeze(1)).any(dim=2).sum())
-    return common / (n * k)
-
-
-def alignment_report(cf, profile, shared=None, specific=None):
-    """Collapse and alignment figures for one side: ``cf`` embeddings and ``profile`` vectors of the same rows,
-    optionally the (CF, LLM) pairs of shared and of specific parts. Returns a flat dict of floats."""
-    report = {"cf_profile_cka": linear_cka(cf, profile), "cf_profile_knn20": knn_overlap(cf, profile)}
-    for name, parts in (("shared", shared), ("specific", specific)):
-        if parts is None:
-            continue
-        for side, part in zip(("cf", "llm"), parts):
-            report[f"{name}_{side}_mean_cos"] = mean_pairwise_cosine(part)
-            report[f"{name}_{side}_erank"] = effective_rank(part)
-        report[f"{name}_cka"] = linear_cka(*parts)
-    return report
 
 
 def group_columns(groups):
@@ -155,3 +91,55 @@ def user_activity_groups(rec_topk, users, train_counts, metric_classes, topk, n_
                 entry[f"{name}@{k}"] = round(float(values[rows, k - 1].mean()), 4)
         groups.append(entry)
     return groups
+
+
+class _CapturingEvaluator:
+    """Stands in for RecBole's evaluator for one evaluation, keeping the collected data it scores."""
+
+    def __init__(self, evaluator):
+        self.evaluator, self.struct = evaluator, None
+
+    def evaluate(self, struct):
+        self.struct = struct
+        return self.evaluator.evaluate(struct)
+
+
+def evaluate_by_group(trainer, eval_data, train_dataset, load_best_model=True, show_progress=False):
+    """RecBole's full-sort evaluation, plus its metrics by quartile of the users' training interactions and
+    for warm and cold items apart (:mod:`recbole_darec.diagnostics`).
+
+    Returns ``(result, groups)`` with ``groups = {"users": [...], "items": [...]}``; both lists are empty where
+    RecBole collected no per-user top-k (a non-full-sort evaluation) or the evaluation was distributed.
+    """
+    from recbole.evaluator.register import metrics_dict
+
+    capture = _CapturingEvaluator(trainer.evaluator)
+    trainer.evaluator = capture
+    register = trainer.eval_collector.register
+    setattr(register, "rec.items", True)  # the top-k item ids too, for the warm / cold item groups
+    try:
+        result = trainer.evaluate(eval_data, load_best_model=load_best_model, show_progress=show_progress)
+    finally:
+        trainer.evaluator = capture.evaluator
+        delattr(register, "rec.items")
+    struct = capture.struct
+    users = getattr(eval_data, "uid_list", None)
+    if struct is None or "rec.topk" not in struct or not trainer.config["single_spec"] or users is None:
+        return result, {"users": [], "items": []}
+    metrics = {
+        m.lower(): metrics_dict[m.lower()](trainer.config)
+        for m in trainer.config["metrics"]
+        if hasattr(metrics_dict[m.lower()], "metric_info")
+    }
+    topk = trainer.config["topk"]
+    uid, iid = train_dataset.uid_field, train_dataset.iid_field
+    user_counts = np.bincount(train_dataset.inter_feat[uid].numpy(), minlength=train_dataset.user_num)
+    item_counts = np.bincount(train_dataset.inter_feat[iid].numpy(), minlength=train_dataset.item_num)
+    test = eval_data._dataset.inter_feat
+    users = np.asarray(users)
+    return result, {
+        "users": user_activity_groups(struct.get("rec.topk"), users, user_counts, metrics, topk),
+        "items": item_history_groups(
+            struct.get("rec.items").numpy(), users, test[uid].numpy(), test[iid].numpy(), item_counts, metrics, topk
+        ),
+    }

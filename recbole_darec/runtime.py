@@ -1,64 +1,12 @@
-"""Model and trainer lookup (this package's models first, then RecBole's built-ins) and the process-wide
-settings a run applies before it trains or scores (threads, memory reuse)."""
+"""The process-wide settings a run applies before it trains or scores: torch's threads and memory reuse."""
 
 import ctypes
 import ctypes.util
-import importlib
 import os
 
 import torch
 
 from recbole_darec.checks import check_value
-
-
-class UnknownModelError(ValueError):
-    pass
-
-
-RECBOLE_MODEL_MODULES = (
-    "general_recommender",
-    "context_aware_recommender",
-    "sequential_recommender",
-    "knowledge_aware_recommender",
-    "exlib_recommender",
-)
-
-
-def our_model_names():
-    module = importlib.import_module("recbole_darec.model")
-    return sorted(module.__all__)
-
-
-def get_model(model_name):
-    """Return the model class named ``model_name``: ours if we define it, else RecBole's."""
-    module = importlib.import_module("recbole_darec.model")
-    if model_name in module.__all__:
-        return getattr(module, model_name)
-    for submodule in RECBOLE_MODEL_MODULES:
-        try:
-            candidates = importlib.import_module(f"recbole.model.{submodule}")
-        except ImportError:  # e.g. exlib_recommender without lightgbm/xgboost installed
-            continue
-        if hasattr(candidates, model_name):
-            return getattr(candidates, model_name)
-    raise UnknownModelError(
-        f"unknown model '{model_name}'. This package provides: {', '.join(our_model_names())}; "
-        "RecBole's built-in models (LightGCN, SGL, BPR, NCL, ...) work too. Names are case-sensitive."
-    )
-
-
-def get_trainer(model_type, model_name):
-    """Every model runs under our trainer (safe checkpoints, resume) unless RecBole needs a special one."""
-    from recbole.utils import ModelType
-    from recbole.utils import get_trainer as recbole_get_trainer
-
-    from recbole_darec.trainer import Trainer
-
-    recbole_trainer = recbole_get_trainer(model_type, model_name)
-    if model_type == ModelType.GENERAL and recbole_trainer.__name__ == "Trainer":
-        return Trainer
-    return recbole_trainer
-
 
 THREADS_ENV = "RECBOLE_DAREC_THREADS"
 # glibc's mallopt parameters (malloc.h)

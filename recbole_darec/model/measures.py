@@ -1,0 +1,68 @@
+"""Representation measures (torch only): used by DaRec's training log, ``evaluate --alignment`` and scripts.
+
+``mean_pairwise_cosine`` and ``effective_rank`` detect a collapse; ``linear_cka`` (Kornblith et al., 2019)
+and ``knn_overlap`` say how alike two representations of the same rows are.
+"""
+
+import torch
+import torch.nn.functional as F
+
+from recbole_darec.model.losses import cka_alignment
+
+
+def mean_pairwise_cosine(x):
+    """Mean cosine similarity over distinct pairs of rows: near 1 when the rows have collapsed to one direction."""
+    unit = F.normalize(x, dim=1)
+    n = len(unit)
+    total = unit.sum(dim=0).pow(2).sum() - n  # sum over i != j of u_i . u_j
+    return float(total / (n * (n - 1)))
+
+
+def effective_rank(x):
+    """exp of the entropy of the normalised singular values (Roy & Vetterli, 2007), uncentred: 1 when every
+    row points the same way (a collapse), up to d."""
+    singular = torch.linalg.svdvals(x)
+    p = singular / singular.sum().clamp(min=1e-12)
+    p = p[p > 0]
+    return float(torch.exp(-(p * p.log()).sum()))
+
+
+def linear_cka(x, y):
+    """Linear centred kernel alignment of two representations of the same rows, in [0, 1] (the complement of
+    DaRec's CKA loss, one formula for both)."""
+    return float(1 - cka_alignment(x, y))
+
+
+def knn_overlap(x, y, k=20, chunk=4096):
+    """Mean share of each row's ``k`` nearest neighbours (cosine) that the two representations have in common.
+
+    Rows are taken ``chunk`` at a time, so memory is ``chunk x n`` similarities, not ``n x n`` (all items of
+    a large catalogue: 50,000 rows would need 10 GB at once)."""
+    n, k = len(x), min(k, len(x) - 1)
+    units = F.normalize(x, dim=1), F.normalize(y, dim=1)
+    common = 0
+    for start in range(0, n, chunk):
+        rows = torch.arange(start, min(start + chunk, n), device=x.device)
+        a, b = (
+            (unit[rows] @ unit.T)
+            .index_put_((torch.arange(len(rows)), rows), torch.tensor(-float("inf")))
+            .topk(k)
+            .indices
+            for unit in units
+        )
+        common += int((a.unsqueeze(2) == b.unsqueeze(1)).any(dim=2).sum())
+    return common / (n * k)
+
+
+def alignment_report(cf, profile, shared=None, specific=None):
+    """Collapse and alignment figures for one side: ``cf`` embeddings and ``profile`` vectors of the same rows,
+    optionally the (CF, LLM) pairs of shared and of specific parts. Returns a flat dict of floats."""
+    report = {"cf_profile_cka": linear_cka(cf, profile), "cf_profile_knn20": knn_overlap(cf, profile)}
+    for name, parts in (("shared", shared), ("specific", specific)):
+        if parts is None:
+            continue
+        for side, part in zip(("cf", "llm"), parts):
+            report[f"{name}_{side}_mean_cos"] = mean_pairwise_cosine(part)
+            report[f"{name}_{side}_erank"] = effective_rank(part)
+        report[f"{name}_cka"] = linear_cka(*parts)
+    return report
