@@ -24,7 +24,8 @@ def build(model, dataset, overrides):
     from recbole_darec.config import Config
     from recbole_darec.prepare import prepare_dataset_files
     from recbole_darec.quick_start import _build
-    from recbole_darec.utils import configure_runtime, get_trainer
+    from recbole_darec.runtime import configure_runtime
+    from recbole_darec.trainer import get_trainer
 
     config = Config(model=model, dataset=dataset, config_dict=dict(overrides, state="ERROR", show_progress=False))
     prepare_dataset_files(config)

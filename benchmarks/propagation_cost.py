@@ -91,7 +91,8 @@ def epoch_times(dataset, config_files, rounds):
     from recbole_darec.config import Config
     from recbole_darec.prepare import prepare_dataset_files
     from recbole_darec.quick_start import _build
-    from recbole_darec.utils import configure_runtime, get_trainer
+    from recbole_darec.runtime import configure_runtime
+    from recbole_darec.trainer import get_trainer
 
     scratch = tempfile.mkdtemp(prefix="propagation_cost_")
     built = {}
@@ -134,7 +135,7 @@ def main():
     parser.add_argument("--config_files", default="properties/protocol/rlmrec.yaml")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    from recbole_darec.utils import reuse_freed_memory
+    from recbole_darec.runtime import reuse_freed_memory
 
     reuse_freed_memory()  # as every training run does (reuse_freed_memory: True), so allocation is not timed
     os.environ["RECBOLE_DAREC_THREADS"] = str(args.threads)  # the epoch part's configure_runtime reads it
@@ -161,10 +162,10 @@ def main():
         return
     print(f"\n### Whole training epochs ({args.config_files}), median seconds of {args.rounds}\n")
     print(
-        "| dataset | RecBole LightGCN | our LightGCN | DaRecLightGCN | RecBole / ours | DaRec / ours | graph build "
-        "RecBole / ours (s) |"
+        "| dataset | RecBole LightGCN | our LightGCN | DaRecLightGCN | AlphaRec | RecBole / ours | DaRec / ours | "
+        "AlphaRec / ours | graph build RecBole / ours (s) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for dataset in args.datasets.split(","):
         median, build = epoch_times(dataset, args.config_files.split(), args.rounds)
         recbole, ours, darec = median["RecBole LightGCN"], median["LightGCN"], median["DaRecLightGCN"]

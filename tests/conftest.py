@@ -17,7 +17,20 @@ SHARED = os.path.join(os.path.dirname(ROOT), "shared", "datasets")
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: starts subprocesses or trains several models (deselect: -m 'not slow')")
+    config.addinivalue_line(
+        "markers", "slow: encodes, starts subprocesses or trains several models (deselect: -m 'not slow')"
+    )
+
+
+# Fixtures that encode profiles, train a model or start a process: a test using one is slow whether it says so
+# or not, so `-m "not slow"` never runs one.
+SLOW_FIXTURES = {"ml100k_profiles", "trained_lightgcn", "run_cli", "cli"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 def _base_config(tmp_path, **overrides):

@@ -150,7 +150,7 @@ def test_rlmrec_con_row_forms_match_a_hand_computation(rows):
     user_profile, item_profile = torch.randn(5, 6, generator=generator), torch.randn(7, 6, generator=generator)
     users, pos, neg = torch.tensor([1, 1, 3]), torch.tensor([2, 4, 2]), torch.tensor([5, 6, 4])
     with torch.no_grad():
-        loss = alignment.loss(users, pos, neg, user_all, item_all, user_profile, item_profile)["rlmrec_con"]
+        loss = alignment.extra_loss_terms(users, pos, neg, user_all, item_all, user_profile, item_profile)["rlmrec_con"]
         project = alignment.projector
         t = 0.2
         if rows == "rlmrec":  # every row; users against all users' profiles; positive and negative items apart
@@ -180,7 +180,7 @@ def test_rlmrec_gen_mask_token_replaces_the_masked_nodes(init):
     }
     alignment = RLMRecGenAlignment(config, cf_dim=4, llm_dim=6, n_users=6, n_items=6)
     ego = torch.randn(12, 4)
-    masked_ego = alignment.transform_ego(ego)
+    masked_ego = alignment.main_view_ego(ego)
     masked = alignment._masked
     assert len(masked) == 3 and torch.equal(masked_ego[masked], alignment.mask_token.expand(3, -1).detach())
     kept = torch.ones(12, dtype=torch.bool)
@@ -190,7 +190,7 @@ def test_rlmrec_gen_mask_token_replaces_the_masked_nodes(init):
 
 
 def test_rlmrec_gen_reconstructs_the_masked_nodes_profiles():
-    """The loss of a step is InfoNCE of the decoded outputs of the nodes its transform_ego masked (users then
+    """The loss of a step is InfoNCE of the decoded outputs of the nodes its main_view_ego masked (users then
     items, one id space) against those nodes' profile vectors, among the masked nodes only."""
     from recbole_darec.model.rlmrec import RLMRecGenAlignment
 
@@ -205,12 +205,12 @@ def test_rlmrec_gen_reconstructs_the_masked_nodes_profiles():
     g = torch.Generator().manual_seed(3)
     user_all, item_all = torch.randn(5, 4, generator=g), torch.randn(7, 4, generator=g)
     user_profile, item_profile = torch.randn(5, 6, generator=g), torch.randn(7, 6, generator=g)
-    alignment.transform_ego(torch.randn(12, 4, generator=g))
+    alignment.main_view_ego(torch.randn(12, 4, generator=g))
     masked = alignment._masked
     assert len(masked) == 4  # half of 12 nodes, capped at rlmrec_max_masked
     ids = torch.tensor([1]), torch.tensor([2]), torch.tensor([3])  # the batch does not choose the nodes
     with torch.no_grad():
-        loss = alignment.loss(*ids, user_all, item_all, user_profile, item_profile)["rlmrec_gen"]
+        loss = alignment.extra_loss_terms(*ids, user_all, item_all, user_profile, item_profile)["rlmrec_gen"]
         outputs, profiles = torch.cat([user_all, item_all])[masked], torch.cat([user_profile, item_profile])[masked]
         expected = _info_nce_by_hand(alignment.decoder(outputs), profiles, torch.arange(4), 0.2)
     assert loss.item() == pytest.approx(0.3 * expected.item(), rel=1e-5)
@@ -229,7 +229,7 @@ def test_darec_wires_each_part_into_its_own_term(darec_settings):
     user_profile, item_profile = torch.randn(8, 6, generator=g), torch.randn(9, 6, generator=g)
     users, pos, neg = torch.tensor([5, 2, 5, 7]), torch.tensor([1, 3, 1, 3]), torch.tensor([8, 3, 8, 1])
     with torch.no_grad():
-        terms = alignment.loss(users, pos, neg, user_all, item_all, user_profile, item_profile)
+        terms = alignment.extra_loss_terms(users, pos, neg, user_all, item_all, user_profile, item_profile)
         u, i = torch.tensor([2, 5, 7]), torch.tensor([1, 3, 8])  # the distinct users and items, 3 each
         parts = {}  # parts[(side, kind)] = (shared, specific) of users and of items, unit rows
         for side, heads, (user_rows, item_rows) in (

@@ -51,7 +51,7 @@ def test_alignment_terms_scale_with_a_batch_summed_backbone_loss(tmp_path, ml100
     model.eval()
     with torch.no_grad():
         main_view = model.forward(model.train_graph) if model_name.endswith("SGL") else model.forward()
-        direct = model.alignment.loss(
+        direct = model.alignment.extra_loss_terms(
             batch[model.USER_ID],
             batch[model.ITEM_ID],
             batch[model.NEG_ITEM_ID],
@@ -66,7 +66,7 @@ def test_a_batch_with_one_user_gives_zero_terms_of_the_same_names(tmp_path, ml10
     config, _, model, _, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN")
     user_all, item_all = model.forward()
     one = torch.tensor([5, 5])
-    terms = model.alignment.loss(
+    terms = model.alignment.extra_loss_terms(
         one, torch.tensor([3, 4]), torch.tensor([7, 8]), user_all, item_all, model.user_profile, model.item_profile
     )
     assert list(terms) == ["darec_or", "darec_uni", "darec_glo", "darec_loc"]

@@ -20,7 +20,7 @@ def test_darec_scoring_rules_match_a_hand_computation(rule, darec_settings):
         assert alignment.fused_gate.item() == 0.0  # starts as the backbone's ranking
         alignment.fused_gate.data.fill_(0.7)
     with torch.no_grad():
-        users, items = alignment.score_view(user_all, item_all, user_profile, item_profile)
+        users, items = alignment.scoring_view(user_all, item_all, user_profile, item_profile)
         scores = users @ items.T
         expected = user_all @ item_all.T
         if rule == "disentangled":  # linear CF heads: one weight matrix, rows [shared; specific]

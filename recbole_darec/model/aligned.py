@@ -1,9 +1,9 @@
 """The plug-in mechanism: one base that adds an LLM-profile alignment to any backbone of this package.
 
-``class DaRecLightGCN(DaRec, LightGCN)``: the mixin overrides the two hooks of
-:class:`recbole_darec.model.hooks.AlignmentHooks`, handing the main view of every training step to
-its :class:`ProfileAlignment` (which also may rewrite that view's initial embeddings), and
-leaves training, inference and the loss reduction to the backbone.
+``class DaRecLightGCN(DaRec, LightGCN)``: the mixin overrides the three hooks of
+:class:`recbole_darec.model.hooks.AlignmentHooks` (``main_view_ego``, ``scoring_view``, ``extra_loss_terms``),
+handing each to the method of the same name of its :class:`ProfileAlignment`, and leaves training, inference
+and the loss reduction to the backbone.
 """
 
 import torch
@@ -13,16 +13,18 @@ from recbole_darec.checks import ConfigError
 
 
 class ProfileAlignment(nn.Module):
-    """Interface of an alignment: subclasses define ``loss`` and may rewrite ego embeddings."""
+    """Interface of an alignment: the three hooks of :class:`~recbole_darec.model.hooks.AlignmentHooks` under
+    their names, given the profile vectors too. Subclasses define ``extra_loss_terms`` and may override the
+    other two."""
 
-    def transform_ego(self, ego):
+    def main_view_ego(self, ego):
         return ego
 
-    def score_view(self, user_all, item_all, user_profile, item_profile):
+    def scoring_view(self, user_all, item_all, user_profile, item_profile):
         """The representations that rank items (default: the backbone's propagated embeddings)."""
         return user_all, item_all
 
-    def loss(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
+    def extra_loss_terms(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
         """Weighted terms ``{name: tensor}``: the same names on every batch (a zero tensor where a batch
         cannot form a term); a term whose weight is 0 is left out."""
         raise NotImplementedError
@@ -58,13 +60,13 @@ class ProfileAligned:
             )
 
     def main_view_ego(self):
-        return self.alignment.transform_ego(super().main_view_ego())
+        return self.alignment.main_view_ego(super().main_view_ego())
 
     def scoring_view(self, user_all, item_all):
-        return self.alignment.score_view(user_all, item_all, self.user_profile, self.item_profile)
+        return self.alignment.scoring_view(user_all, item_all, self.user_profile, self.item_profile)
 
     def extra_loss_terms(self, interaction, user_all, item_all):
-        return self.alignment.loss(
+        return self.alignment.extra_loss_terms(
             interaction[self.USER_ID],
             interaction[self.ITEM_ID],
             interaction[self.NEG_ITEM_ID],

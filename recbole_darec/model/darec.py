@@ -185,7 +185,7 @@ class DaRecAlignment(ProfileAlignment):
             state_dict[prefix + "_extra_state"] = {"step": int(legacy)}
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
-    def score_view(self, user_all, item_all, user_profile, item_profile):
+    def scoring_view(self, user_all, item_all, user_profile, item_profile):
         """The representations ``darec_score`` ranks with (see the module docstring)."""
         if self.score_rule == "disentangled":
             return tuple(torch.cat(self.cf_heads(side), dim=1) for side in (user_all, item_all))
@@ -231,7 +231,7 @@ class DaRecAlignment(ProfileAlignment):
         self.diagnostics = figures
         getLogger().info(f"DaRec diagnostics at step {self.step}: {figures}")
 
-    def loss(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
+    def extra_loss_terms(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
         active = [name for name, w in self.weights.items() if w]
         if not active:
             return {}

@@ -35,7 +35,7 @@ class RLMRecConAlignment(ProfileAlignment):
         self.rows = check_value(config, "rlmrec_con_rows", str, None, choices={"unique", "rlmrec"})
         self.projector = projector(llm_dim, cf_dim)
 
-    def loss(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
+    def extra_loss_terms(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
         if not self.weight:
             return {}
         t = self.temperature
@@ -70,7 +70,7 @@ class RLMRecGenAlignment(ProfileAlignment):
         self.decoder = projector(cf_dim, llm_dim)
         self._masked = None
 
-    def transform_ego(self, ego):
+    def main_view_ego(self, ego):
         """Mask this step's nodes; ``loss`` of the same step reconstructs their profiles."""
         if not self.weight:
             return ego
@@ -81,7 +81,7 @@ class RLMRecGenAlignment(ProfileAlignment):
         ego[self._masked] = self.mask_token
         return ego
 
-    def loss(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
+    def extra_loss_terms(self, users, pos_items, neg_items, user_all, item_all, user_profile, item_profile):
         if not self.weight:
             return {}
         masked, self._masked = self._masked, None
