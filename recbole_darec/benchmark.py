@@ -38,9 +38,9 @@ import yaml
 from recbole_darec import compare
 from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
 from recbole_darec.checks import ConfigError
-from recbole_darec.cli import override_args, parse_overrides
+from recbole_darec.cli import name_list, override_args, parse_overrides
 from recbole_darec.evaluate import render_groups
-from recbole_darec.leaderboard import echoed_command, read_rows, summarize
+from recbole_darec.leaderboard import echoed_command, mean_std_cell, read_rows, summarize
 
 REPORT_METRICS = ("test_recall@20", "test_ndcg@20")
 SELECTION_METRIC = "valid_recall@20"  # shown beside them: settings are chosen on validation, never on test
@@ -186,7 +186,7 @@ def group_rows(out, dataset, backbone, models):
 
 
 def _cell(stats):
-    return "–" if math.isnan(stats["mean"]) else f"{stats['mean']:.4f} ± {stats['std']:.4f}"
+    return mean_std_cell(stats["mean"], stats["std"])
 
 
 def _versus(stats):
@@ -290,7 +290,7 @@ def main(argv=None):
         seeds, settings, groups = load_suite(args.suite)
         for position, wanted in ((0, args.datasets), (1, args.backbones)):
             if wanted:
-                names = [name.strip() for name in wanted.split(",") if name.strip()]
+                names = name_list(wanted)
                 known = list(dict.fromkeys(group[position] for group in groups))
                 unknown_names = [name for name in names if name not in known]
                 if unknown_names:

@@ -41,3 +41,13 @@ def parse_overrides(args):
 def override_args(overrides):
     """The inverse of :func:`parse_overrides`, for passing settings on to a child process."""
     return [f"--{key}={value if isinstance(value, str) else json.dumps(value)}" for key, value in overrides.items()]
+
+
+def name_list(text):
+    """The names of a comma-separated option (``--models=A,B``), blanks dropped; empty for no text."""
+    return [name.strip() for name in (text or "").split(",") if name.strip()]
+
+
+def config_file_list(text):
+    """The files of a ``--config_files="a.yaml b.yaml"`` option as RecBole takes them; None for none."""
+    return text.split() if text else None

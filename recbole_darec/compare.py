@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
 from recbole_darec.checkpoint import data_changes, first_difference
 from recbole_darec.checks import ConfigError
-from recbole_darec.cli import override_args, parse_overrides
+from recbole_darec.cli import config_file_list, name_list, override_args, parse_overrides
 from recbole_darec.leaderboard import (
     echoed_command,
     ordered_test_metrics,
@@ -130,7 +130,7 @@ def recorded_run_differs(row, dataset, config_files, settings):
     config = Config(
         model=row["model"],
         dataset=dataset,
-        config_file_list=config_files.split() if config_files else None,
+        config_file_list=config_file_list(config_files),
         config_dict=dict(settings, seed=row["seed"]),
     )
     difference = first_difference(json.loads(row["run_config"]), config, shared_keys_only=True)
@@ -249,7 +249,7 @@ def main(argv=None):
         parser.error(str(err))
     stop_runs_with_this_process()
 
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    models = name_list(args.models)
     out = args.out or os.path.join("results", f"{args.dataset}-{'-'.join(models)}")
     os.makedirs(out, exist_ok=True)
     csv_path = os.path.join(out, "results.csv")

@@ -31,7 +31,7 @@ from recbole_darec.checkpoint import CheckpointError, load_checkpoint
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import parse_overrides
 from recbole_darec.grouped_evaluation import evaluate_by_group, group_columns
-from recbole_darec.leaderboard import mean_std, pick_main_metric, render_markdown, summarize
+from recbole_darec.leaderboard import mean_std, mean_std_cell, pick_main_metric, render_markdown, summarize
 from recbole_darec.model.measures import alignment_report
 from recbole_darec.profiles import ProfileError, profile_vectors
 from recbole_darec.quick_start import rebuild_from_checkpoint
@@ -136,8 +136,7 @@ def _group_table(title, rows, models, metric, prefixes, label_of):
                 for r in rows
                 if r["model"] == model and r.get(f"{prefix}_{metric}") not in (None, "")
             ]
-            mean, std = mean_std(values)
-            cells.append("–" if not values else f"{mean:.4f} ± {std:.4f}")
+            cells.append(mean_std_cell(*mean_std(values)))
         lines.append(
             f"| {label_of(first, prefix)} | {first[f'{prefix}_users']} | {first[f'{prefix}_test_interactions']} | "
             + " | ".join(cells)

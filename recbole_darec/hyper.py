@@ -55,7 +55,7 @@ def main(argv=None):
     import recbole_darec  # noqa: F401  (compat layer)
     from recbole_darec.atomic_io import atomic_write_text
     from recbole_darec.checks import ConfigError
-    from recbole_darec.cli import parse_overrides
+    from recbole_darec.cli import config_file_list, parse_overrides
 
     try:
         fixed = parse_overrides(unknown)
@@ -71,7 +71,7 @@ def main(argv=None):
         print(f"error: {err}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(logging.ERROR)
-    config_files = args.config_files.split() if args.config_files else None
+    config_files = config_file_list(args.config_files)
     tuner = HyperTuning(
         partial(objective_function, model=args.model, dataset=args.dataset, fixed=fixed),
         algo=args.algo,

@@ -31,6 +31,7 @@ import numpy as np
 from scipy import stats
 
 from recbole_darec.atomic_io import atomic_write_text
+from recbole_darec.cli import name_list
 
 
 def read_rows(path):
@@ -57,6 +58,11 @@ def mean_std(values):
     if len(values) == 0:
         return math.nan, math.nan
     return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
+def mean_std_cell(mean, std):
+    """A table cell ``mean ± std`` (4 places), or a dash where there is no value."""
+    return "–" if math.isnan(mean) else f"{mean:.4f} ± {std:.4f}"
 
 
 def relative_gain(value, baseline):
@@ -139,10 +145,7 @@ def render_markdown(summary, metrics, main_metric, title):
         cells = []
         for m in metrics:
             s = e["metrics"][m]
-            if math.isnan(s["mean"]):
-                cells.append("–")
-                continue
-            text = f"{s['mean']:.4f} ± {s['std']:.4f}"
+            text = mean_std_cell(s["mean"], s["std"])
             cells.append(f"**{text}**" if s["mean"] == best[m] else text)
         runs = f"{e['runs']}" + (f" ({len(e['failed'])} failed)" if e["failed"] else "")
         lines.append(f"| {e['model']} | {runs} | " + " | ".join(cells) + " |")
@@ -279,7 +282,7 @@ def main(argv=None):
             kept = seeds_from(args.seeds)
             rows = [r for r in rows if r["seed"] in kept]
         found = list(dict.fromkeys(r["model"] for r in rows))
-        models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else found
+        models = name_list(args.models) or found
         missing = [m for m in models if m not in found]
         if missing:
             raise ValueError(f"no runs of {', '.join(missing)} in the sources (they have: {', '.join(found)})")

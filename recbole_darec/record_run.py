@@ -10,7 +10,7 @@ import sys
 
 from recbole_darec.atomic_io import atomic_write_text
 from recbole_darec.checks import ConfigError
-from recbole_darec.cli import parse_overrides
+from recbole_darec.cli import config_file_list, parse_overrides
 from recbole_darec.grouped_evaluation import group_columns
 
 
@@ -59,7 +59,7 @@ def main(argv=None):
         overrides = parse_overrides(unknown)
     except ConfigError as err:
         parser.error(str(err))
-    config_files = args.config_files.split() if args.config_files else None
+    config_files = config_file_list(args.config_files)
     run_one_and_record(args.model, args.dataset, args.seed, args.result_file, config_files, overrides)
     return 0
 

@@ -44,7 +44,7 @@ def main(argv=None):
     from recbole.utils import init_logger
 
     from recbole_darec.checks import ConfigError
-    from recbole_darec.cli import parse_overrides
+    from recbole_darec.cli import config_file_list, name_list, parse_overrides
     from recbole_darec.config import Config
     from recbole_darec.data import DatasetError, DatasetNotFoundError
     from recbole_darec.prepare import prepare_dataset_files
@@ -59,14 +59,14 @@ def main(argv=None):
             model="LightGCN",
             dataset=args.dataset,
             config_dict=config_dict,
-            config_file_list=args.config_files.split() if args.config_files else None,
+            config_file_list=config_file_list(args.config_files),
         )
         init_logger(config)
         prepare_dataset_files(config)  # LightGCN reads no profile vectors: no encoder is loaded here
         if audit:
             report = audit_profiles(config, args.item_names)
         else:
-            kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+            kinds = name_list(args.kinds)
             status = ensure_profile_embeddings(
                 config,
                 kinds,
