@@ -179,12 +179,6 @@ class DaRecAlignment(ProfileAlignment):
     def set_extra_state(self, state):
         self.step = int(state["step"])
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        legacy = state_dict.pop(prefix + "step", None)  # checkpoints that kept the counter as a buffer
-        if legacy is not None and prefix + "_extra_state" not in state_dict:
-            state_dict[prefix + "_extra_state"] = {"step": int(legacy)}
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
     def scoring_view(self, user_all, item_all, user_profile, item_profile):
         """The representations ``darec_score`` ranks with (see the module docstring)."""
         if self.score_rule == "disentangled":
