@@ -48,7 +48,7 @@ def main(argv=None):
     from recbole_darec.config import Config
     from recbole_darec.data import DatasetError, DatasetNotFoundError
     from recbole_darec.prepare import prepare_dataset_files
-    from recbole_darec.profiles import ProfileError, audit_profiles, emb_path, ensure_profile_embeddings
+    from recbole_darec.profiles import ProfileError, VectorStore, audit_profiles, ensure_profile_embeddings
     from recbole_darec.profiles.audit import format_report, warning_text
 
     try:
@@ -89,7 +89,7 @@ def main(argv=None):
             print(format_report(report))
         return 0
     for kind in kinds:
-        print(f"{kind}: {status[kind]} -> {emb_path(config, kind)}")
+        print(f"{kind}: {status[kind]} -> {VectorStore(config['data_path'], config['dataset'], kind).path}")
     return 0
 
 

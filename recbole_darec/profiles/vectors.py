@@ -1,0 +1,47 @@
+"""Profile vectors read back from their file in a dataset's internal id order, whether or not a model read them:
+lets any model's embeddings be compared with the profiles (``python -m recbole_darec.evaluate --alignment``)."""
+
+import os
+
+import numpy as np
+
+from recbole_darec.filenames import VECTOR_FIELDS, vector_path
+from recbole_darec.profiles.texts import ProfileError
+
+
+def profile_vectors(dataset, kind):
+    """Float tensor [n, d] of the ``kind`` profile vectors in ``dataset``'s internal id order (row 0, [PAD],
+    zeros), read from the vector file beside the dataset whether or not the model read it: lets any
+    model's embeddings be compared with the profiles (``python -m recbole_darec.evaluate --alignment``)."""
+    import torch
+
+    from recbole_darec.data.atomic import read_header, validate_atomic_file
+
+    path = vector_path(dataset.dataset_path, dataset.dataset_name, kind)
+    if not os.path.isfile(path):
+        raise ProfileError(
+            f"{path}: no {kind} profile vectors; make them with "
+            f"python -m recbole_darec.profiles --dataset={dataset.dataset_name}."
+        )
+    id_field, vector_field = VECTOR_FIELDS[kind]
+    validate_atomic_file(path, unique_key=(id_field,))
+    names = [name for name, _ in read_header(path)]
+    id_column, vector_column = names.index(id_field), names.index(vector_field)
+    vectors = {}
+    with open(path, encoding="utf-8") as f:
+        f.readline()
+        for line in f:
+            if line.strip():
+                columns = line.rstrip("\r\n").split("\t")
+                vectors[columns[id_column]] = np.asarray(columns[vector_column].split(), dtype=np.float32)
+    field = dataset.uid_field if kind == "user" else dataset.iid_field
+    tokens = dataset.field2id_token[field][1:]
+    missing = [t for t in tokens if t not in vectors]
+    if missing and not dataset.config["profile_allow_missing"]:
+        raise ProfileError(
+            f"{path}: no vector for {len(missing)} {kind}(s) of the dataset (e.g. {', '.join(missing[:5])}); "
+            "re-encode the profiles, or set profile_allow_missing: True to give them zero vectors."
+        )
+    dim = len(next(iter(vectors.values())))
+    zeros = np.zeros(dim, dtype=np.float32)  # [PAD], and ids without a vector where the dataset allows it
+    return torch.from_numpy(np.stack([zeros] + [vectors.get(t, zeros) for t in tokens]))
