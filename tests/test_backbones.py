@@ -266,13 +266,11 @@ def similarity_structure_by_hand(gram_cf, gram_llm, t):
     return total / n
 
 
-def test_darec_step_counter_loads_from_checkpoints_that_kept_it_as_a_buffer(darec_settings):
+def test_darec_step_counter_is_saved_and_restored_with_the_state(darec_settings):
     from recbole_darec.model.darec import DaRecAlignment
 
     alignment = DaRecAlignment(darec_settings(), cf_dim=4, llm_dim=6, n_users=8, n_items=9)
     state = alignment.state_dict()
     assert state.pop("_extra_state") == {"step": 0}
-    alignment.load_state_dict({**state, "step": torch.tensor(37)})  # the older format
-    assert alignment.step == 37
     alignment.load_state_dict({**state, "_extra_state": {"step": 5}})
     assert alignment.step == 5

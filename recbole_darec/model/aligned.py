@@ -75,14 +75,3 @@ class ProfileAligned:
             self.user_profile,
             self.item_profile,
         )
-
-
-def projector(in_dim, out_dim, hidden=None):
-    """RLMRec's projector: in -> hidden (default (in+out)/2) -> LeakyReLU -> out, Xavier-initialised."""
-    hidden = hidden or (in_dim + out_dim) // 2
-    layers = nn.Sequential(nn.Linear(in_dim, hidden), nn.LeakyReLU(), nn.Linear(hidden, out_dim))
-    for layer in layers:
-        if isinstance(layer, nn.Linear):
-            nn.init.xavier_uniform_(layer.weight)
-            nn.init.zeros_(layer.bias)
-    return layers

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from recbole_darec.checks import ConfigError, check_value
-from recbole_darec.model.aligned import projector
+from recbole_darec.model.layers import projector
 from recbole_darec.model.lightgcn import LightGCN
 
 

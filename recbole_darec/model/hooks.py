@@ -15,9 +15,9 @@ Every batch returns the same tuple (a term that is inactive on a batch is a zero
 RecBole's trainer can add the terms up batch by batch.
 """
 
-import torch
 
 from recbole_darec.checks import check_value
+from recbole_darec.model.layers import profile_initialisation
 
 
 class AlignmentHooks:
@@ -72,29 +72,3 @@ class AlignmentHooks:
         extra = self.extra_loss_terms(interaction, user_all, item_all)
         scale = len(interaction) if self.loss_reduction == "sum" else 1
         return (*backbone_terms, *(scale * term for term in extra.values()))
-
-
-@torch.no_grad()
-def profile_initialisation(user_embedding, item_embedding, dataset):
-    """Start both ID embedding tables from the profile vectors mapped to the embedding size (our choice).
-
-    The map is fixed, not learned: the top principal directions of all users' and items' profile vectors
-    together (one map, so a user and the items it resembles start close), then rescaled to the standard
-    deviation of the table's random initialisation, so the optimiser sees the scale it was tuned for. The
-    tables stay free parameters afterwards. [PAD] and nodes without a profile vector (all-zero rows) keep
-    their random start.
-    """
-    vectors = [dataset.profile_matrix(kind) for kind in ("user", "item")]
-    tables = (user_embedding.weight, item_embedding.weight)
-    dim = tables[0].shape[1]
-    present = [v.abs().sum(dim=1) > 0 for v in vectors]
-    stacked = torch.cat([v[p] for v, p in zip(vectors, present)]).double()
-    mean = stacked.mean(dim=0)
-    _, _, directions = torch.linalg.svd(stacked - mean, full_matrices=False)
-    basis = directions[:dim].T  # [profile dim, embedding dim]; fewer when the vectors span fewer dimensions
-    for table, vector, rows in zip(tables, vectors, present):
-        projected = (vector[rows].double() - mean) @ basis
-        start = torch.zeros(int(rows.sum()), dim, dtype=torch.double)
-        start[:, : projected.shape[1]] = projected
-        scale = table.std() / start.std().clamp(min=1e-12)
-        table[rows.to(table.device)] = (start * scale).to(table.dtype).to(table.device)

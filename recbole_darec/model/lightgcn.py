@@ -15,6 +15,7 @@ from recbole.model.general_recommender import LightGCN as RecBoleLightGCN
 from recbole_darec.checks import ConfigError, check_value
 from recbole_darec.model.graph import normalized_adjacency, propagate
 from recbole_darec.model.hooks import AlignmentHooks
+from recbole_darec.model.layers import combine_layers
 
 
 class LightGCN(AlignmentHooks, RecBoleLightGCN):
@@ -49,8 +50,7 @@ class LightGCN(AlignmentHooks, RecBoleLightGCN):
             if perturb is not None:
                 embeddings = perturb(embeddings)
             layers.append(embeddings)
-        stacked = torch.stack(layers, dim=1)
-        final = stacked.sum(dim=1) if self.layer_combination == "sum" else stacked.mean(dim=1)
+        final = combine_layers(layers, self.layer_combination)
         return torch.split(final, [self.n_users, self.n_items])
 
     def bpr_and_l2(self, interaction, user_all, item_all):

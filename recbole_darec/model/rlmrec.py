@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from recbole_darec.checks import ConfigError, check_value, check_weight
-from recbole_darec.model.aligned import ProfileAligned, ProfileAlignment, projector
+from recbole_darec.model.aligned import ProfileAligned, ProfileAlignment
+from recbole_darec.model.layers import projector
 from recbole_darec.model.losses import info_nce
 
 

@@ -22,6 +22,7 @@ from recbole.model.general_recommender import SGL as RecBoleSGL
 from recbole_darec.checks import check_value
 from recbole_darec.model.graph import Adjacency, propagate
 from recbole_darec.model.hooks import AlignmentHooks
+from recbole_darec.model.layers import combine_layers
 from recbole_darec.model.losses import info_nce
 
 
@@ -54,8 +55,7 @@ class SGL(AlignmentHooks, RecBoleSGL):
         graphs = graph if isinstance(graph, list) else [graph] * self.n_layers
         for layer_graph in graphs:
             layers.append(propagate(layer_graph, layers[-1]))
-        stacked = torch.stack(layers, dim=1)
-        final = stacked.sum(dim=1) if self.layer_combination == "sum" else stacked.mean(dim=1)
+        final = combine_layers(layers, self.layer_combination)
         return torch.split(final, [self.n_users, self.n_items], dim=0)
 
     def inference_view(self):

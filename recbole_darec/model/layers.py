@@ -1,0 +1,48 @@
+"""Layers several models share: RLMRec's projector, the combination of propagation layers, and the
+initialisation of ID embedding tables from the profile vectors (``profile_init: projection``)."""
+
+import torch
+from torch import nn
+
+
+def projector(in_dim, out_dim, hidden=None):
+    """RLMRec's projector: in -> hidden (default (in+out)/2) -> LeakyReLU -> out, Xavier-initialised."""
+    hidden = hidden or (in_dim + out_dim) // 2
+    layers = nn.Sequential(nn.Linear(in_dim, hidden), nn.LeakyReLU(), nn.Linear(hidden, out_dim))
+    for layer in layers:
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+    return layers
+
+
+def combine_layers(layers, how):
+    """The final embeddings from a list of layer outputs: their ``mean`` (RecBole, the papers) or ``sum`` (RLMRec)."""
+    stacked = torch.stack(layers, dim=1)
+    return stacked.sum(dim=1) if how == "sum" else stacked.mean(dim=1)
+
+
+@torch.no_grad()
+def profile_initialisation(user_embedding, item_embedding, dataset):
+    """Start both ID embedding tables from the profile vectors mapped to the embedding size (our choice).
+
+    The map is fixed, not learned: the top principal directions of all users' and items' profile vectors
+    together (one map, so a user and the items it resembles start close), then rescaled to the standard
+    deviation of the table's random initialisation, so the optimiser sees the scale it was tuned for. The
+    tables stay free parameters afterwards. [PAD] and nodes without a profile vector (all-zero rows) keep
+    their random start.
+    """
+    vectors = [dataset.profile_matrix(kind) for kind in ("user", "item")]
+    tables = (user_embedding.weight, item_embedding.weight)
+    dim = tables[0].shape[1]
+    present = [v.abs().sum(dim=1) > 0 for v in vectors]
+    stacked = torch.cat([v[p] for v, p in zip(vectors, present)]).double()
+    mean = stacked.mean(dim=0)
+    _, _, directions = torch.linalg.svd(stacked - mean, full_matrices=False)
+    basis = directions[:dim].T  # [profile dim, embedding dim]; fewer when the vectors span fewer dimensions
+    for table, vector, rows in zip(tables, vectors, present):
+        projected = (vector[rows].double() - mean) @ basis
+        start = torch.zeros(int(rows.sum()), dim, dtype=torch.double)
+        start[:, : projected.shape[1]] = projected
+        scale = table.std() / start.std().clamp(min=1e-12)
+        table[rows.to(table.device)] = (start * scale).to(table.dtype).to(table.device)
