@@ -30,9 +30,9 @@ def main(argv=None):
     from recbole_darec.checks import ConfigError
     from recbole_darec.cli import parse_overrides
     from recbole_darec.data import AtomicFileError, DatasetError, DatasetNotFoundError
+    from recbole_darec.model.lookup import UnknownModelError
     from recbole_darec.profiles import ProfileError
     from recbole_darec.quick_start import run
-    from recbole_darec.utils import UnknownModelError
 
     # SIGTERM behaves like Ctrl-C, so both end with the resume hint below.
     signal.signal(signal.SIGTERM, signal.default_int_handler)

@@ -17,7 +17,7 @@ from recbole.data.dataset import Dataset as RecBoleDataset
 from recbole.utils import FeatureSource
 
 from recbole_darec.data.atomic import AtomicFileError, validate_atomic_file
-from recbole_darec.data.corruption import corrupt_profiles, corruption_settings
+from recbole_darec.data.corruption import corrupt_profiles, corruption_settings, corruption_tag
 from recbole_darec.filenames import VECTOR_FIELDS, VECTOR_KIND
 
 
@@ -166,7 +166,15 @@ class Dataset(RecBoleDataset):
         expected = self.user_num if kind == "user" else self.item_num
         if matrix.shape[0] != expected:
             raise DatasetError(f"{kind} profile matrix has {matrix.shape[0]} rows for {expected} {kind}s.")
-        return corrupt_profiles(torch.as_tensor(matrix, dtype=torch.float32), kind, corruption_settings(self.config))
+        clean = torch.as_tensor(matrix, dtype=torch.float32)
+        corrupted = corrupt_profiles(clean, kind, corruption_settings(self.config))
+        if corrupted is not clean:
+            changed = int((corrupted != clean).any(dim=1).sum())
+            self.logger.info(
+                f"{kind} profile vectors corrupted in memory ({corruption_tag(self.config)}): {changed} of "
+                f"{int((clean.abs().sum(dim=1) > 0).sum())} {kind}s with a vector changed"
+            )
+        return corrupted
 
 
 __all__ = ["Dataset", "DatasetError", "DatasetNotFoundError", "AtomicFileError"]

@@ -15,7 +15,6 @@ Every batch returns the same tuple (a term that is inactive on a batch is a zero
 RecBole's trainer can add the terms up batch by batch.
 """
 
-
 from recbole_darec.checks import check_value
 from recbole_darec.model.layers import profile_initialisation
 
