@@ -191,13 +191,13 @@ def test_killing_compare_ends_its_runs_and_stores_nothing(tmp_path):
 
     script = (
         "import subprocess, sys\n"
-        "import recbole_darec.compare as compare\n"
+        "import recbole_darec.compare as compare, recbole_darec.run_store as run_store\n"
         "real_popen = subprocess.Popen\n"
         "def sleeper(command, **kwargs):  # a run that writes its pid, then trains for two minutes\n"
         "    code = 'import os, sys, time; open(sys.argv[1], \"w\").write(str(os.getpid())); time.sleep(120)'\n"
         "    marker = [a for a in command if a.startswith('--model=')][0][8:] + '.pid'\n"
         "    return real_popen([sys.executable, '-c', code, sys.argv[1] + '/' + marker], **kwargs)\n"
-        "compare.subprocess.Popen = sleeper\n"
+        "run_store.subprocess.Popen = sleeper\n"
         "sys.exit(compare.main(['--models=A,B,C', '--seeds=1', '--out=' + sys.argv[1] + '/out', '--jobs=2']))\n"
     )
     runner = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)])

@@ -118,7 +118,8 @@ FLOORS = [
     ("data and models", ["data", "data.*", "model", "model.*"]),
     (
         "profiles, configuration, run state, reporting",
-        ["profiles", "profiles.*", "config"] + ["checkpoint", "runtime", "grouped_evaluation", "leaderboard"],
+        ["profiles", "profiles.*", "config"]
+        + ["checkpoint", "runtime", "grouped_evaluation", "leaderboard", "run_store"],
     ),
     ("training and data preparation", ["trainer", "prepare"]),
     ("one run", ["quick_start"]),
