@@ -39,8 +39,7 @@ from recbole_darec import compare
 from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import name_list, override_args, parse_overrides
-from recbole_darec.evaluate import render_groups
-from recbole_darec.leaderboard import echoed_command, mean_std_cell, read_rows, summarize
+from recbole_darec.leaderboard import echoed_command, mean_std_cell, read_rows, render_groups, summarize
 
 REPORT_METRICS = ("test_recall@20", "test_ndcg@20")
 SELECTION_METRIC = "valid_recall@20"  # shown beside them: settings are chosen on validation, never on test

@@ -169,6 +169,51 @@ def render_markdown(summary, metrics, main_metric, title):
     return "\n".join(lines) + "\n"
 
 
+ITEM_GROUPS = ("warm_items", "cold_items")
+
+
+def _group_table(title, rows, models, metric, prefixes, label_of):
+    lines = [title, "", "| group | users | test interactions | " + " | ".join(models) + " |"]
+    lines.append("|---|---|---|" + "---|" * len(models))
+    for prefix in prefixes:
+        first = next(r for r in rows if f"{prefix}_users" in r)
+        cells = []
+        for model in models:
+            values = [
+                float(r[f"{prefix}_{metric}"])
+                for r in rows
+                if r["model"] == model and r.get(f"{prefix}_{metric}") not in (None, "")
+            ]
+            cells.append(mean_std_cell(*mean_std(values)))
+        lines.append(
+            f"| {label_of(first, prefix)} | {first[f'{prefix}_users']} | {first[f'{prefix}_test_interactions']} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_groups(rows, models, metric):
+    """Markdown: ``metric`` (mean ± std over seeds) per user-activity quartile and for warm and cold items, for
+    each model, with the groups' sizes; a note says what a cold-item figure of an ID-only model means."""
+    quartiles = sorted({k.split("_", 1)[0] for r in rows for k in r if k.startswith("group") and k.endswith("_group")})
+    text = ""
+    if quartiles:
+        title = f"## Test {metric} by quartile of users' training interactions"
+        text += _group_table(title, rows, models, metric, quartiles, lambda row, prefix: row[f"{prefix}_group"])
+    items = [prefix for prefix in ITEM_GROUPS if any(f"{prefix}_users" in r for r in rows)]
+    if items:
+        title = f"## Test {metric} on warm items (a training interaction) and cold items (none)"
+        text += "\n" + _group_table(title, rows, models, metric, items, lambda row, prefix: prefix.replace("_", " "))
+        text += (
+            "\nEach group is scored as if its interactions were the users' only relevant items, over the full "
+            "ranking, averaged over the users with one of them. An ID-only model has learned nothing about a cold "
+            "item (only negative sampling ever touched its embedding): near-zero cold figures mean it cannot "
+            "rank them.\n"
+        )
+    return text
+
+
 def plot(summary, curves, main_metric, path):
     """Bar chart of ``main_metric`` with std error bars, and mean validation curves per model."""
     from matplotlib.figure import Figure  # no pyplot: no global state, so runs finishing together may plot at once
