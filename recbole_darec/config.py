@@ -2,7 +2,7 @@
 
 Precedence, lowest first: RecBole's own defaults, ``properties/overall.yaml``, the
 model's YAML files (one per class in the model's MRO, base classes first, so
-``DaRecLightGCN`` reads ``LightGCN.yaml``, ``ProfileAligned.yaml``, ``DaRec.yaml`` and
+``DaRecLightGCN`` reads ``LightGCN.yaml``, ``AlignedModel.yaml``, ``DaRec.yaml`` and
 ``DaRecLightGCN.yaml``),
 the split's own ``<data_path>/<dataset>/<dataset>.yaml`` (written by ``recbole_darec.convert``:
 benchmark files, columns, test-time masking), ``properties/dataset/<dataset>.yaml``, then the
@@ -56,7 +56,7 @@ def _properties_dir():
 PROPERTIES_DIR = _properties_dir()
 # How a dataset attaches profile vectors (RecBole's additional-feature settings): read by every model that
 # uses them (the aligned models through their MRO, AlphaRec, any model with profile_init) and no other.
-PROFILE_FEATURES_YAML = os.path.join(PROPERTIES_DIR, "model", "ProfileAligned.yaml")
+PROFILE_FEATURES_YAML = os.path.join(PROPERTIES_DIR, "model", "AlignedModel.yaml")
 # Folders of properties/ that hold configuration files (suites/ holds benchmark suites, not settings).
 CONFIG_FOLDERS = ("model", "dataset", "protocol", "tuned")
 # Keys the Config sets itself or that the package's tools pass, which no YAML file defines.
@@ -69,12 +69,12 @@ def package_model_yamls(model_class):
     defaults). Classes of RecBole or a user's own are not required to have one."""
     from recbole.model.abstract_recommender import AbstractRecommender
 
-    from recbole_darec.model.aligned import ProfileAligned
+    from recbole_darec.model.aligned import AlignedModel
 
     files = []
     for cls in reversed(model_class.__mro__):
         ours = cls.__module__.startswith("recbole_darec.")
-        if ours and issubclass(cls, (AbstractRecommender, ProfileAligned)):
+        if ours and issubclass(cls, (AbstractRecommender, AlignedModel)):
             files.append(os.path.join(PROPERTIES_DIR, "model", f"{cls.__name__}.yaml"))
     return files
 

@@ -32,7 +32,7 @@ def test_properties_are_picked_up_per_model_class_and_dataset(tmp_path):
     assert config["valid_metric"] == "Recall@20" and config["topk"] == [5, 10, 20]  # properties/overall.yaml
     assert config["eps"] == 0.1 and config["cl_weight"] == 0.2  # properties/model/SimGCL.yaml
     assert config["darec_n_clusters"] == 16  # properties/model/DaRec.yaml
-    assert config["additional_feat_suffix"] == ["useremb", "itememb"]  # properties/model/ProfileAligned.yaml
+    assert config["additional_feat_suffix"] == ["useremb", "itememb"]  # properties/model/AlignedModel.yaml
     assert config["data_path"] == os.path.join(str(tmp_path), "ml-100k")  # not RecBole's wheel folder
 
 

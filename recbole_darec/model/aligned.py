@@ -30,7 +30,7 @@ class ProfileAlignment(nn.Module):
         raise NotImplementedError
 
 
-class ProfileAligned:
+class AlignedModel:
     """Mixin placed before the backbone: ``class DaRecLightGCN(DaRec, LightGCN)``."""
 
     alignment_class = None

@@ -50,7 +50,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from recbole_darec.checks import ConfigError, check_value, check_weight
-from recbole_darec.model.aligned import ProfileAligned, ProfileAlignment
+from recbole_darec.model.aligned import AlignedModel, ProfileAlignment
 from recbole_darec.model.losses import (
     cka_alignment,
     cross_alignment,
@@ -273,7 +273,7 @@ class DaRecAlignment(ProfileAlignment):
         return similarity_structure(grams[0], target_gram, self.global_loss, self.global_temperature).sum()
 
 
-class DaRec(ProfileAligned):
+class DaRec(AlignedModel):
     """Mixin: ``class DaRecLightGCN(DaRec, LightGCN)``. Defaults in properties/model/DaRec.yaml."""
 
     alignment_class = DaRecAlignment

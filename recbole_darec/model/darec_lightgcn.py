@@ -1,7 +1,7 @@
 """DaRecLightGCN: LightGCN trained with the DaRec alignment.
 
 Defaults (properties/model/ unless RecBole's), in that order:
-RecBole's LightGCN.yaml, LightGCN.yaml, ProfileAligned.yaml, DaRec.yaml and DaRecLightGCN.yaml.
+RecBole's LightGCN.yaml, LightGCN.yaml, AlignedModel.yaml, DaRec.yaml and DaRecLightGCN.yaml.
 """
 
 from recbole_darec.model.darec import DaRec

@@ -1,7 +1,7 @@
 """DaRecSGL: SGL trained with the DaRec alignment.
 
 Defaults (properties/model/ unless RecBole's), in that order:
-RecBole's SGL.yaml, SGL.yaml, ProfileAligned.yaml, DaRec.yaml and DaRecSGL.yaml.
+RecBole's SGL.yaml, SGL.yaml, AlignedModel.yaml, DaRec.yaml and DaRecSGL.yaml.
 """
 
 from recbole_darec.model.darec import DaRec

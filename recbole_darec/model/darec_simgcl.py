@@ -1,7 +1,7 @@
 """DaRecSimGCL: SimGCL trained with the DaRec alignment.
 
 Defaults (properties/model/ unless RecBole's), in that order:
-RecBole's LightGCN.yaml, LightGCN.yaml, SimGCL.yaml, ProfileAligned.yaml, DaRec.yaml and DaRecSimGCL.yaml.
+RecBole's LightGCN.yaml, LightGCN.yaml, SimGCL.yaml, AlignedModel.yaml, DaRec.yaml and DaRecSimGCL.yaml.
 """
 
 from recbole_darec.model.darec import DaRec

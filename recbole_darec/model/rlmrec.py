@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from recbole_darec.checks import ConfigError, check_value, check_weight
-from recbole_darec.model.aligned import ProfileAligned, ProfileAlignment
+from recbole_darec.model.aligned import AlignedModel, ProfileAlignment
 from recbole_darec.model.layers import projector
 from recbole_darec.model.losses import info_nce
 
@@ -91,13 +91,13 @@ class RLMRecGenAlignment(ProfileAlignment):
         return {"rlmrec_gen": self.weight * info_nce(self.decoder(outputs), profiles, self.temperature)}
 
 
-class RLMRecCon(ProfileAligned):
+class RLMRecCon(AlignedModel):
     """Mixin: ``class RLMRecConLightGCN(RLMRecCon, LightGCN)``. Defaults in properties/model/RLMRecCon.yaml."""
 
     alignment_class = RLMRecConAlignment
 
 
-class RLMRecGen(ProfileAligned):
+class RLMRecGen(AlignedModel):
     """Mixin: ``class RLMRecGenLightGCN(RLMRecGen, LightGCN)``. Defaults in properties/model/RLMRecGen.yaml."""
 
     alignment_class = RLMRecGenAlignment

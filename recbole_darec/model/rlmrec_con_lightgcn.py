@@ -1,7 +1,7 @@
 """RLMRecConLightGCN: LightGCN trained with RLMRec's contrastive alignment.
 
 Defaults (properties/model/ unless RecBole's), in that order:
-RecBole's LightGCN.yaml, LightGCN.yaml, ProfileAligned.yaml, RLMRecCon.yaml and RLMRecConLightGCN.yaml.
+RecBole's LightGCN.yaml, LightGCN.yaml, AlignedModel.yaml, RLMRecCon.yaml and RLMRecConLightGCN.yaml.
 """
 
 from recbole_darec.model.lightgcn import LightGCN

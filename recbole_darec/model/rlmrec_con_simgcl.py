@@ -1,7 +1,7 @@
 """RLMRecConSimGCL: SimGCL trained with RLMRec's contrastive alignment.
 
 Defaults (properties/model/ unless RecBole's), in that order:
-RecBole's LightGCN.yaml, LightGCN.yaml, SimGCL.yaml, ProfileAligned.yaml, RLMRecCon.yaml and RLMRecConSimGCL.yaml.
+RecBole's LightGCN.yaml, LightGCN.yaml, SimGCL.yaml, AlignedModel.yaml, RLMRecCon.yaml and RLMRecConSimGCL.yaml.
 """
 
 from recbole_darec.model.rlmrec import RLMRecCon

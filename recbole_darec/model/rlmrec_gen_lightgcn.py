@@ -1,7 +1,7 @@
 """RLMRecGenLightGCN: LightGCN trained with RLMRec's generative alignment.
 
 Defaults (properties/model/ unless RecBole's), in that order:
-RecBole's LightGCN.yaml, LightGCN.yaml, ProfileAligned.yaml, RLMRecGen.yaml and RLMRecGenLightGCN.yaml.
+RecBole's LightGCN.yaml, LightGCN.yaml, AlignedModel.yaml, RLMRecGen.yaml and RLMRecGenLightGCN.yaml.
 """
 
 from recbole_darec.model.lightgcn import LightGCN

@@ -1,7 +1,7 @@
 """RLMRecGenSGL: SGL trained with RLMRec's generative alignment.
 
 Defaults (properties/model/ unless RecBole's), in that order:
-RecBole's SGL.yaml, SGL.yaml, ProfileAligned.yaml, RLMRecGen.yaml and RLMRecGenSGL.yaml.
+RecBole's SGL.yaml, SGL.yaml, AlignedModel.yaml, RLMRecGen.yaml and RLMRecGenSGL.yaml.
 """
 
 from recbole_darec.model.rlmrec import RLMRecGen
