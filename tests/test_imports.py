@@ -125,7 +125,7 @@ FLOORS = [
     ("one run", ["quick_start"]),
     (
         "commands",
-        ["compare", "benchmark", "evaluate", "hyper", "convert", "record_run", "robustness_report"]
+        ["compare", "benchmark", "evaluate", "hyper", "convert", "convert.*", "record_run", "robustness_report"]
         + ["profiles.__main__"],
     ),
 ]
