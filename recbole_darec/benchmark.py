@@ -38,8 +38,8 @@ import yaml
 from recbole_darec import compare
 from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
 from recbole_darec.checks import ConfigError
-from recbole_darec.cli import name_list, override_args, parse_overrides
-from recbole_darec.leaderboard import echoed_command, mean_std_cell, read_rows, render_groups, summarize
+from recbole_darec.cli import name_list, override_args, parse_overrides, seeds_from
+from recbole_darec.reporting import echoed_command, mean_std_cell, read_rows, render_groups, summarize
 
 REPORT_METRICS = ("test_recall@20", "test_ndcg@20")
 SELECTION_METRIC = "valid_recall@20"  # shown beside them: settings are chosen on validation, never on test
@@ -62,7 +62,7 @@ def load_suite(path):
     seeds = suite.get("seeds", 5)
     seeds = ",".join(map(str, seeds)) + "," if isinstance(seeds, list) else str(seeds)
     try:
-        compare.seeds_from(seeds)
+        seeds_from(seeds)
     except ValueError as err:
         raise SuiteError(f"{path}: {err}.") from None
     groups = []
@@ -91,7 +91,7 @@ def load_suite(path):
 def chosen_seeds(path, suite_seeds, wanted):
     """``wanted`` (a ``--seeds`` text) when every seed it names is one of the suite's, else a SuiteError."""
     try:
-        chosen, known = compare.seeds_from(wanted), compare.seeds_from(suite_seeds)
+        chosen, known = seeds_from(wanted), seeds_from(suite_seeds)
     except ValueError as err:
         raise SuiteError(str(err)) from None
     outside = [seed for seed in chosen if seed not in known]
@@ -154,7 +154,7 @@ def run_suite(seeds, settings, overrides, groups, out, jobs):
             folders.append([f"--models={','.join(classes)}", f"--seeds={seeds}", *base])
             tasks += [
                 (seed, key, [f"--models={model}", f"--seeds={seed},", *base])
-                for seed in compare.seeds_from(seeds)
+                for seed in seeds_from(seeds)
                 for model in classes
             ]
     tasks.sort(key=lambda task: task[0])  # stable: within a seed, the suite's order
@@ -208,7 +208,7 @@ def verdict(stats):
 def build_report(groups, out, seeds):
     """``(markdown, csv rows)`` of every group's finished runs."""
     sections, table, tally = [], [], {}
-    kept_seeds = compare.seeds_from(seeds)
+    kept_seeds = seeds_from(seeds)
     for dataset, backbone, _, entries, _ in groups:
         models = [name for name, _, _ in entries]
         rows = group_rows(out, dataset, backbone, entries)

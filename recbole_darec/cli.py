@@ -51,3 +51,24 @@ def name_list(text):
 def config_file_list(text):
     """The files of a ``--config_files="a.yaml b.yaml"`` option as RecBole takes them; None for none."""
     return text.split() if text else None
+
+
+MAX_SEED_COUNT = 100  # a larger bare number is a seed written without its comma, not a count
+
+
+def seeds_from(text):
+    """``3`` means seeds 2020, 2021, 2022 (RecBole's default seed onwards); ``1,5,9`` lists them
+    (a single listed seed needs the comma: ``2022,``). A bare number above ``MAX_SEED_COUNT`` is refused:
+    ``--seeds=2020`` meant as the seed 2020 would otherwise start 2020 runs."""
+    try:
+        if "," in text:
+            return [int(s) for s in text.split(",") if s.strip()]
+        count = int(text)
+    except ValueError:
+        raise ValueError(f"--seeds={text}: give a count (3) or a list of seeds (2021,2023,)") from None
+    if not 1 <= count <= MAX_SEED_COUNT:
+        raise ValueError(
+            f"seeds {text} is read as a number of seeds (2020 onwards) and must be 1 to {MAX_SEED_COUNT}; "
+            f"for the one seed {text} write --seeds={text}, (in a suite file: seeds: [{text}])"
+        )
+    return [2020 + i for i in range(count)]

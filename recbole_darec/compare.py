@@ -30,14 +30,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from recbole_darec.atomic_io import atomic_write_text
 from recbole_darec.checks import ConfigError
-from recbole_darec.cli import name_list, parse_overrides
-from recbole_darec.leaderboard import (
+from recbole_darec.cli import name_list, parse_overrides, seeds_from
+from recbole_darec.reporting import (
     echoed_command,
     ordered_test_metrics,
     pick_main_metric,
     plot,
     render_markdown,
-    seeds_from,
     summarize,
 )
 from recbole_darec.run_store import (  # noqa: F401  (store_row, RunsStopped: the store's API, also reached here)

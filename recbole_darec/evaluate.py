@@ -31,10 +31,10 @@ from recbole_darec.checkpoint import CheckpointError, load_checkpoint
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import parse_overrides
 from recbole_darec.grouped_evaluation import evaluate_by_group, group_columns
-from recbole_darec.leaderboard import mean_std, pick_main_metric, render_groups, render_markdown, summarize
 from recbole_darec.model.measures import alignment_report
 from recbole_darec.profiles import ProfileError, profile_vectors
 from recbole_darec.quick_start import rebuild_from_checkpoint
+from recbole_darec.reporting import mean_std, pick_main_metric, render_groups, render_markdown, summarize
 from recbole_darec.runtime import configure_runtime
 from recbole_darec.trainer import get_trainer
 

@@ -20,7 +20,7 @@ import time
 from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
 from recbole_darec.checkpoint import data_changes, first_difference
 from recbole_darec.cli import config_file_list, override_args
-from recbole_darec.leaderboard import read_rows
+from recbole_darec.reporting import read_rows
 
 FIXED = [
     "model",

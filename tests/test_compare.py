@@ -113,7 +113,7 @@ def test_two_processes_storing_rows_at_once_lose_none(tmp_path):
     import subprocess
     import sys
 
-    from recbole_darec.leaderboard import read_rows
+    from recbole_darec.reporting import read_rows
 
     script = (
         "import sys\n"
@@ -131,7 +131,7 @@ def test_rows_of_an_older_results_csv_are_kept(tmp_path, monkeypatch):
     """A folder from before row files: its CSV rows get files, so the CSV rebuilt after a new run keeps them."""
     import recbole_darec.compare as compare
     from recbole_darec.atomic_io import atomic_write_csv
-    from recbole_darec.leaderboard import read_rows
+    from recbole_darec.reporting import read_rows
 
     atomic_write_csv(tmp_path / "results.csv", [ok_row("A", 2020)], list(ok_row("A", 2020)))
     monkeypatch.setattr(compare, "run_one", lambda model, dataset, seed, *rest: ok_row(model, seed))
@@ -173,7 +173,7 @@ def test_row_files_copied_in_reach_results_csv_with_nothing_to_run(tmp_path, mon
     import json
 
     import recbole_darec.compare as compare
-    from recbole_darec.leaderboard import read_rows
+    from recbole_darec.reporting import read_rows
 
     (tmp_path / "runs").mkdir()
     (tmp_path / "runs" / "A-seed2020.json").write_text(json.dumps(ok_row("A", 2020)))

@@ -119,13 +119,14 @@ FLOORS = [
     (
         "profiles, configuration, run state, reporting",
         ["profiles", "profiles.*", "config"]
-        + ["checkpoint", "runtime", "grouped_evaluation", "leaderboard", "run_store"],
+        + ["checkpoint", "runtime", "grouped_evaluation", "reporting", "run_store"],
     ),
     ("training and data preparation", ["trainer", "prepare"]),
     ("one run", ["quick_start"]),
     (
         "commands",
-        ["compare", "benchmark", "evaluate", "hyper", "convert", "convert.*", "record_run", "robustness_report"]
+        ["compare", "benchmark", "evaluate", "hyper", "convert", "convert.*", "leaderboard", "record_run"]
+        + ["robustness_report"]
         + ["profiles.__main__"],
     ),
 ]

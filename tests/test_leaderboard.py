@@ -6,8 +6,8 @@ import math
 import pytest
 from scipy import stats
 
-from recbole_darec.leaderboard import (
-    main,
+from recbole_darec.leaderboard import main
+from recbole_darec.reporting import (
     mean_std,
     paired_comparison,
     pick_main_metric,
