@@ -269,3 +269,16 @@ def darec_settings():
         return {**DAREC_SETTINGS, **changes}
 
     return darec_settings
+
+
+@pytest.fixture(scope="session")
+def cosine_gram():
+    """Cosine-similarity matrices of the rows of x ([..., n, d] -> [..., n, n]): the Gram matrices DaRec's
+    pairwise terms take, built from raw rows for tests (the model normalises its rows once itself)."""
+    import torch.nn.functional as F
+
+    def gram(x):
+        x = F.normalize(x, dim=-1)
+        return x @ x.transpose(-1, -2)
+
+    return gram

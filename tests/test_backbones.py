@@ -217,11 +217,11 @@ def test_rlmrec_gen_reconstructs_the_masked_nodes_profiles():
     assert alignment._masked is None  # one reconstruction per masking
 
 
-def test_darec_wires_each_part_into_its_own_term(darec_settings):
+def test_darec_wires_each_part_into_its_own_term(darec_settings, cosine_gram):
     """Each term of DaRecAlignment.loss from the heads' parts by hand: which side (CF / LLM), which part
     (shared / specific) and which nodes (users / items) go where, each times its own weight."""
     from recbole_darec.model.darec import DaRecAlignment
-    from recbole_darec.model.losses import cosine_gram, uniformity
+    from recbole_darec.model.losses import uniformity
 
     alignment = DaRecAlignment(darec_settings(), cf_dim=4, llm_dim=6, n_users=8, n_items=9)
     g = torch.Generator().manual_seed(4)

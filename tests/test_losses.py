@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from recbole_darec.model.losses import (
     center_alignment,
     cluster_means,
-    cosine_gram,
     cross_alignment,
     orthogonality,
     similarity_structure,
@@ -28,7 +27,7 @@ def test_orthogonality_is_zero_for_orthogonal_and_one_for_parallel_pairs():
     assert orthogonality(unit(a), unit(-a)).item() == pytest.approx(1.0)
 
 
-def test_uniformity_is_lower_for_spread_rows_than_collapsed_ones():
+def test_uniformity_is_lower_for_spread_rows_than_collapsed_ones(cosine_gram):
     spread = torch.eye(8)
     collapsed = torch.ones(8, 8) + 0.01 * torch.randn(8, 8, generator=torch.Generator().manual_seed(0))
     assert uniformity(cosine_gram(spread)).item() < uniformity(cosine_gram(collapsed)).item()
@@ -36,13 +35,13 @@ def test_uniformity_is_lower_for_spread_rows_than_collapsed_ones():
     assert uniformity(cosine_gram(collapsed)).item() == pytest.approx(0.0, abs=1e-3)
 
 
-def test_uniformity_matches_the_pairwise_definition():
+def test_uniformity_matches_the_pairwise_definition(cosine_gram):
     x = torch.randn(12, 5, generator=torch.Generator().manual_seed(7))
     by_pairs = torch.pdist(unit(x)).pow(2).mul(-2).exp().mean().log()
     assert uniformity(cosine_gram(x)).item() == pytest.approx(by_pairs.item(), abs=1e-5)
 
 
-def test_global_loss_is_zero_for_identical_similarity_structure():
+def test_global_loss_is_zero_for_identical_similarity_structure(cosine_gram):
     x = torch.randn(10, 4, generator=torch.Generator().manual_seed(1))
     rotation, _ = torch.linalg.qr(torch.randn(4, 4, generator=torch.Generator().manual_seed(2)))
     other = torch.randn(10, 4, generator=torch.Generator().manual_seed(3))
@@ -52,7 +51,7 @@ def test_global_loss_is_zero_for_identical_similarity_structure():
         assert similarity_structure(cosine_gram(x), cosine_gram(other), kind, 0.2).item() > 0.05
 
 
-def test_kl_global_form_matches_a_written_out_divergence():
+def test_kl_global_form_matches_a_written_out_divergence(cosine_gram):
     """mean_i KL(p_b(.|i) || p_a(.|i)), p(j|i) = exp(g_ij / t) / sum_{l != i} exp(g_il / t) over j != i."""
     a, b = (
         cosine_gram(torch.randn(6, 3, generator=torch.Generator().manual_seed(12))),
@@ -86,7 +85,7 @@ def test_cross_side_global_loss_singles_out_each_rows_counterpart():
     assert similarity_structure(collapsed, collapsed, "kl", 0.2).item() == pytest.approx(0.0, abs=1e-6)
 
 
-def test_pairwise_terms_give_one_value_per_leading_set():
+def test_pairwise_terms_give_one_value_per_leading_set(cosine_gram):
     x = torch.randn(3, 2, 6, 4, generator=torch.Generator().manual_seed(8))
     y = torch.randn(3, 2, 6, 4, generator=torch.Generator().manual_seed(9))
     batched = [

@@ -17,12 +17,6 @@ def info_nce(anchors, candidates, temperature, positives=None):
     return F.cross_entropy(logits, positives)
 
 
-def cosine_gram(x):
-    """Cosine-similarity matrices of the rows of ``x`` ([..., n, d] -> [..., n, n])."""
-    x = F.normalize(x, dim=-1)
-    return x @ x.transpose(-1, -2)
-
-
 # DaRec's pairwise terms take unit rows or Gram matrices of unit rows, so that a model can
 # normalise all its representations once and share one batched Gram computation among them.
 # Leading dimensions are independent sets of rows, one value each.
