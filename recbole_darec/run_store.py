@@ -20,7 +20,6 @@ import time
 from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
 from recbole_darec.checkpoint import data_changes, first_difference
 from recbole_darec.cli import config_file_list, override_args
-from recbole_darec.reporting import read_rows
 
 FIXED = [
     "model",
@@ -58,9 +57,7 @@ def _row_files(out):
     rows = []
     for path in sorted(glob.glob(os.path.join(out, "runs", "*.json"))):
         with open(path) as f:
-            row = json.load(f)
-        if "status" in row:  # an older compare's metrics-only file: its row is imported from results.csv
-            rows.append(row)
+            rows.append(json.load(f))
     return rows
 
 
@@ -117,14 +114,9 @@ def recorded_run_differs(row, dataset, config_files, settings):
 
 def load_rows(out):
     """Every run's row in ``out``, with ``results.csv`` derived from them (row files copied in from elsewhere
-    count too). Rows of a results.csv written before rows had files of their own are given their files
-    first, so that the CSV derived from the files keeps them."""
+    count too)."""
     os.makedirs(os.path.join(out, "runs"), exist_ok=True)
     with _locked(out):
-        stored = {(r["model"], r["seed"]) for r in _row_files(out)}
-        for row in read_rows(os.path.join(out, "results.csv")):
-            if (row["model"], row["seed"]) not in stored:
-                atomic_write_text(row_file(out, row["model"], row["seed"]), json.dumps(row))
         return _write_results_csv(out)
 
 

@@ -127,18 +127,6 @@ def test_two_processes_storing_rows_at_once_lose_none(tmp_path):
     assert sorted((r["model"], r["seed"]) for r in rows) == [(m, seed) for m in "AB" for seed in range(30)]
 
 
-def test_rows_of_an_older_results_csv_are_kept(tmp_path, monkeypatch):
-    """A folder from before row files: its CSV rows get files, so the CSV rebuilt after a new run keeps them."""
-    import recbole_darec.compare as compare
-    from recbole_darec.atomic_io import atomic_write_csv
-    from recbole_darec.reporting import read_rows
-
-    atomic_write_csv(tmp_path / "results.csv", [ok_row("A", 2020)], list(ok_row("A", 2020)))
-    monkeypatch.setattr(compare, "run_one", lambda model, dataset, seed, *rest: ok_row(model, seed))
-    assert compare.main(["--models=A", "--seeds=2020,2021", f"--out={tmp_path}"]) == 0
-    assert sorted(r["seed"] for r in read_rows(tmp_path / "results.csv")) == [2020, 2021]
-
-
 def test_a_key_only_one_run_sets_is_another_models_setting(tmp_path):
     """A preset shared by several models sets every model's keys: compare ignores a key one side lacks, never a
     value that differs (resume stays strict)."""
