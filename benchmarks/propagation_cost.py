@@ -85,7 +85,7 @@ def step_times(n_users, n_items, users, items, dim, n_layers, repeats):
     return {name: statistics.median(t) for name, t in times.items()}, ours.nnz(), agreement
 
 
-def epoch_times(dataset, config_files, rounds):
+def epoch_times(dataset, data_path, config_files, rounds):
     from recbole.model.general_recommender import LightGCN as RecBoleLightGCN
 
     from recbole_darec.config import Config
@@ -97,7 +97,7 @@ def epoch_times(dataset, config_files, rounds):
     scratch = tempfile.mkdtemp(prefix="propagation_cost_")
     built = {}
     for name in ("LightGCN", "DaRecLightGCN", "AlphaRec"):
-        settings = {"state": "ERROR", "show_progress": False, "checkpoint_dir": scratch}
+        settings = {"state": "ERROR", "show_progress": False, "checkpoint_dir": scratch, "data_path": data_path}
         config = Config(model=name, dataset=dataset, config_file_list=config_files, config_dict=settings)
         prepare_dataset_files(config)
         configure_runtime(config)
@@ -167,7 +167,7 @@ def main():
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for dataset in args.datasets.split(","):
-        median, build = epoch_times(dataset, args.config_files.split(), args.rounds)
+        median, build = epoch_times(dataset, args.data_path, args.config_files.split(), args.rounds)
         recbole, ours, darec = median["RecBole LightGCN"], median["LightGCN"], median["DaRecLightGCN"]
         alpharec = median["AlphaRec"]
         print(

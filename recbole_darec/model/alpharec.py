@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from recbole_darec.checks import ConfigError, check_value
 from recbole_darec.model.layers import projector
 from recbole_darec.model.lightgcn import LightGCN
+from recbole_darec.model.sampled_scores import sampled_scores
 
 
 class AlphaRec(LightGCN):
@@ -64,9 +65,8 @@ class AlphaRec(LightGCN):
         negatives = torch.randint(1, self.n_items, (len(users), self.n_negatives), device=users.device)
         batch_users = user_all[users]
         positive = (batch_users * item_all[positives]).sum(dim=-1, keepdim=True)
-        # the negatives' scores read off the batch x all-items product: gathering [batch, negatives, d] item rows
-        # and scattering their gradient back was most of the epoch (docs/results/cost.md)
-        negative = torch.gather(batch_users @ item_all.T, 1, negatives)
+        # sorted within each row (the loss does not depend on the negatives' order) for the sparse pattern
+        negative = sampled_scores(batch_users, item_all, negatives.sort(dim=1).values)
         logits = torch.cat([positive, negative], dim=1) / self.temperature
         infonce = F.cross_entropy(logits, torch.zeros(len(users), dtype=torch.long, device=users.device))
         return self.loss_terms(interaction, user_all, item_all, infonce)

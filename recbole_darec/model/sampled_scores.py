@@ -1,0 +1,61 @@
+"""Each row's scores against its own sampled columns, as sparse products (AlphaRec's negatives).
+
+``scores[b, k] = rows[b] . items[columns[b, k]]`` for a few hundred columns per row out of thousands of items. Read
+off the dense ``rows @ items.T`` product, the forward and the two backward products are each a full
+``[batch, n_items]`` matrix (4,096 x 5,884 on DBbook: most of an AlphaRec step, docs/results/cost.md); gathering
+``[batch, k, d]`` item rows instead and scattering their gradient back is slower still. Here the sampled entries
+form a sparse pattern: the forward is one sampled product (``torch.sparse.sampled_addmm``) and the backward two
+sparse-dense products, so the work is ``batch * k * d``, not ``batch * n_items * d``.
+
+A pattern holds each (row, column) once, as PyTorch's CSR layout requires (sorted, distinct columns per row);
+a column drawn twice for a row is one entry whose score is read twice and whose gradient is the sum of both
+reads, so the result equals the dense product's gather exactly (up to summation order).
+"""
+
+import torch
+
+from recbole_darec.model.graph import crow_from_rows, csr_tensor
+
+
+class _SampledScores(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, rows, items, columns):
+        (n_rows, k), n_items = columns.shape, len(items)
+        # 32-bit indices where they fit: the sort and the CSR products run on them (csr_tensor)
+        flat = columns.reshape(-1).to(torch.int32 if max(columns.numel(), n_items) < 2**31 - 1 else torch.int64)
+        # reads are row-major and sorted within each row, so a repeated column is the read just before it
+        new_entry = torch.ones_like(flat, dtype=torch.bool)
+        new_entry[1:] = flat[1:] != flat[:-1]
+        new_entry[::k] = True
+        first_read = new_entry.nonzero().squeeze(1)
+        entry_of_read = torch.cumsum(new_entry, dim=0) - 1
+        entry_col, entry_row = flat.index_select(0, first_read), (first_read // k).to(flat.dtype)
+        crow = crow_from_rows(entry_row, n_rows)
+        pattern = csr_tensor(crow, entry_col, rows.new_ones(len(entry_col)), (n_rows, n_items))
+        entry_scores = torch.sparse.sampled_addmm(pattern, rows, items.T, beta=0.0).values()
+        transpose_order = torch.argsort(entry_col, stable=True)  # entries item by item, rows ascending
+        ctx.save_for_backward(rows, items, crow, entry_col, entry_row, entry_of_read, transpose_order)
+        return entry_scores.index_select(0, entry_of_read).view(n_rows, k)
+
+    @staticmethod
+    def backward(ctx, grad):
+        rows, items, crow, entry_col, entry_row, entry_of_read, transpose_order = ctx.saved_tensors
+        n_rows, n_items = len(rows), len(items)
+        entry_grad = grad.new_zeros(len(entry_col)).index_add_(0, entry_of_read, grad.reshape(-1))
+        grad_rows = grad_items = None
+        if ctx.needs_input_grad[0]:
+            grad_rows = torch.sparse.mm(csr_tensor(crow, entry_col, entry_grad, (n_rows, n_items)), items)
+        if ctx.needs_input_grad[1]:
+            t_col = entry_row.index_select(0, transpose_order)
+            t_crow = crow_from_rows(entry_col, n_items)
+            transpose = csr_tensor(t_crow, t_col, entry_grad.index_select(0, transpose_order), (n_items, n_rows))
+            grad_items = torch.sparse.mm(transpose, rows)
+        return grad_rows, grad_items, None
+
+
+def sampled_scores(rows, items, columns):
+    """``[n, k]`` scores ``rows[b] . items[columns[b, k]]``, differentiable in ``rows`` and ``items``.
+
+    ``columns`` (``[n, k]`` item indices) must be sorted within each row (``columns.sort(dim=1)``); repeats are
+    allowed."""
+    return _SampledScores.apply(rows.contiguous(), items.contiguous(), columns)
