@@ -25,8 +25,8 @@ import os
 import sys
 
 from recbole_darec.atomic_io import atomic_write_text
-from recbole_darec.benchmark import group_folder, group_rows, load_suite
 from recbole_darec.reporting import echoed_command, mean_std, mean_std_cell, paired_comparison
+from recbole_darec.suite import group_folder, group_rows, load_suite
 
 METRICS = ("test_recall@20", "test_ndcg@20")
 WEIGHT_KEYS = ("rlmrec_con_weight", "darec_glo_weight", "darec_loc_weight")

@@ -5,7 +5,8 @@ import os
 import pytest
 
 from recbole_darec.atomic_io import atomic_write_csv
-from recbole_darec.benchmark import SuiteError, build_report, load_suite, main
+from recbole_darec.benchmark import build_report, main
+from recbole_darec.suite import SuiteError, load_suite
 
 
 def write_suite(path, text):
