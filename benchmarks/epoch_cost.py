@@ -21,18 +21,13 @@ from recbole_darec.cli import override_args, parse_overrides
 
 
 def build(model, dataset, overrides):
-    from recbole_darec.config import Config
-    from recbole_darec.prepare import prepare_dataset_files
-    from recbole_darec.quick_start import _build
-    from recbole_darec.runtime import configure_runtime
+    from recbole_darec.quick_start import build_untrained
     from recbole_darec.trainer import get_trainer
 
-    config = Config(model=model, dataset=dataset, config_dict=dict(overrides, state="ERROR", show_progress=False))
-    prepare_dataset_files(config)
-    configure_runtime(config)
-    _, net, train_data, _, _ = _build(config)
-    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, net)
-    return trainer, train_data
+    config, net, train_data = build_untrained(
+        model, dataset, config_dict=dict(overrides, state="ERROR", show_progress=False)
+    )
+    return get_trainer(config["MODEL_TYPE"], config["model"])(config, net), train_data
 
 
 def peak_memory_child(model, dataset, overrides):

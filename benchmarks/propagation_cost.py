@@ -88,20 +88,14 @@ def step_times(n_users, n_items, users, items, dim, n_layers, repeats):
 def epoch_times(dataset, data_path, config_files, rounds):
     from recbole.model.general_recommender import LightGCN as RecBoleLightGCN
 
-    from recbole_darec.config import Config
-    from recbole_darec.prepare import prepare_dataset_files
-    from recbole_darec.quick_start import _build
-    from recbole_darec.runtime import configure_runtime
+    from recbole_darec.quick_start import build_untrained
     from recbole_darec.trainer import get_trainer
 
     scratch = tempfile.mkdtemp(prefix="propagation_cost_")
     built = {}
     for name in ("LightGCN", "DaRecLightGCN", "AlphaRec"):
         settings = {"state": "ERROR", "show_progress": False, "checkpoint_dir": scratch, "data_path": data_path}
-        config = Config(model=name, dataset=dataset, config_file_list=config_files, config_dict=settings)
-        prepare_dataset_files(config)
-        configure_runtime(config)
-        _, net, train_data, _, _ = _build(config)
+        config, net, train_data = build_untrained(name, dataset, config_files, settings)
         built[name] = (get_trainer(config["MODEL_TYPE"], config["model"])(config, net), train_data)
         if name == "LightGCN":
             start = time.perf_counter()

@@ -16,20 +16,6 @@ import time
 import torch
 
 
-def build(model, dataset, data_path, config_files):
-    from recbole_darec.config import Config
-    from recbole_darec.prepare import prepare_dataset_files
-    from recbole_darec.quick_start import _build
-    from recbole_darec.runtime import configure_runtime
-
-    settings = {"state": "ERROR", "show_progress": False, "checkpoint_dir": tempfile.mkdtemp(), "data_path": data_path}
-    config = Config(model=model, dataset=dataset, config_file_list=config_files, config_dict=settings)
-    prepare_dataset_files(config)
-    configure_runtime(config)
-    _, net, train_data, _, _ = _build(config)
-    return net, train_data
-
-
 def step(net, batch):
     loss = net.calculate_loss(batch)
     (sum(loss) if isinstance(loss, tuple) else loss).backward()
@@ -47,7 +33,15 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     models = args.models.split(",")
-    nets = {m: build(m, args.dataset, args.data_path, args.config_files.split()) for m in models}
+    from recbole_darec.quick_start import build_untrained
+
+    settings = {
+        "state": "ERROR",
+        "show_progress": False,
+        "checkpoint_dir": tempfile.mkdtemp(),
+        "data_path": args.data_path,
+    }
+    nets = {m: build_untrained(m, args.dataset, args.config_files.split(), settings)[1:] for m in models}
     batches = [b for _, b in zip(range(args.steps + 1), nets[models[0]][1])]
     times = {name: [] for name in nets}
     for index, batch in enumerate(batches):

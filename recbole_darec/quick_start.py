@@ -43,6 +43,16 @@ def _build(config, logger=None):
     return dataset, model, train_data, valid_data, test_data
 
 
+def build_untrained(model, dataset, config_file_list=None, config_dict=None):
+    """``(config, model, train_data)`` ready to train, without a logger or a run: what the cost benchmarks time.
+    The dataset's files are prepared and threads set as for a run."""
+    config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
+    prepare_dataset_files(config)
+    configure_runtime(config)
+    _, net, train_data, _, _ = _build(config)
+    return config, net, train_data
+
+
 def run_recbole_darec(
     model=None, dataset=None, config_file_list=None, config_dict=None, saved=True, resume=None, queue=None
 ):
