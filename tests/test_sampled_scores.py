@@ -41,3 +41,9 @@ def test_only_the_gradient_asked_for_is_formed():
     rows, items = torch.randn(3, 2, requires_grad=True), torch.randn(4, 2)
     sampled_scores(rows, items, torch.tensor([[0, 1], [1, 3], [2, 2]])).sum().backward()
     assert rows.grad is not None and items.grad is None
+
+
+def test_unsorted_columns_are_refused():
+    with pytest.raises(ValueError, match="sorted within each row"):
+        sampled_scores(torch.randn(2, 2), torch.randn(4, 2), torch.tensor([[0, 3], [2, 1]]))
+    sampled_scores(torch.randn(2, 2), torch.randn(4, 2), torch.tensor([[0, 3], [1, 2]]))  # a new row may start lower

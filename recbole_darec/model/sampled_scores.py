@@ -24,28 +24,31 @@ class _SampledScores(torch.autograd.Function):
         # 32-bit indices where they fit: the sort and the CSR products run on them (csr_tensor)
         flat = columns.reshape(-1).to(torch.int32 if max(columns.numel(), n_items) < 2**31 - 1 else torch.int64)
         # reads are row-major and sorted within each row, so a repeated column is the read just before it
-        new_entry = torch.ones_like(flat, dtype=torch.bool)
-        new_entry[1:] = flat[1:] != flat[:-1]
-        new_entry[::k] = True
+        row_start = torch.zeros_like(flat, dtype=torch.bool)
+        row_start[::k] = True
+        if (flat[1:] < flat[:-1])[~row_start[1:]].any():
+            raise ValueError("sampled_scores: columns must be sorted within each row (columns.sort(dim=1).values)")
+        new_entry = row_start.clone()
+        new_entry[1:] |= flat[1:] != flat[:-1]
         first_read = new_entry.nonzero().squeeze(1)
         entry_of_read = torch.cumsum(new_entry, dim=0) - 1
         entry_col, entry_row = flat.index_select(0, first_read), (first_read // k).to(flat.dtype)
         crow = crow_from_rows(entry_row, n_rows)
         pattern = csr_tensor(crow, entry_col, rows.new_ones(len(entry_col)), (n_rows, n_items))
         entry_scores = torch.sparse.sampled_addmm(pattern, rows, items.T, beta=0.0).values()
-        transpose_order = torch.argsort(entry_col, stable=True)  # entries item by item, rows ascending
-        ctx.save_for_backward(rows, items, crow, entry_col, entry_row, entry_of_read, transpose_order)
+        ctx.save_for_backward(rows, items, crow, entry_col, entry_row, entry_of_read)
         return entry_scores.index_select(0, entry_of_read).view(n_rows, k)
 
     @staticmethod
     def backward(ctx, grad):
-        rows, items, crow, entry_col, entry_row, entry_of_read, transpose_order = ctx.saved_tensors
+        rows, items, crow, entry_col, entry_row, entry_of_read = ctx.saved_tensors
         n_rows, n_items = len(rows), len(items)
         entry_grad = grad.new_zeros(len(entry_col)).index_add_(0, entry_of_read, grad.reshape(-1))
         grad_rows = grad_items = None
         if ctx.needs_input_grad[0]:
             grad_rows = torch.sparse.mm(csr_tensor(crow, entry_col, entry_grad, (n_rows, n_items)), items)
         if ctx.needs_input_grad[1]:
+            transpose_order = torch.argsort(entry_col, stable=True)  # entries item by item, rows ascending
             t_col = entry_row.index_select(0, transpose_order)
             t_crow = crow_from_rows(entry_col, n_items)
             transpose = csr_tensor(t_crow, t_col, entry_grad.index_select(0, transpose_order), (n_items, n_rows))
