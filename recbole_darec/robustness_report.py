@@ -25,6 +25,7 @@ import os
 import sys
 
 from recbole_darec.atomic_io import atomic_write_text
+from recbole_darec.cli import seeds_from
 from recbole_darec.reporting import echoed_command, mean_std, mean_std_cell, paired_comparison
 from recbole_darec.suite import group_folder, group_rows, load_suite
 
@@ -217,12 +218,14 @@ def plot(series, backbone, path, title):
     fig.savefig(path, dpi=110)
 
 
-def report(results, suite, argv=None):
+def report(results, suite, argv=None, seeds=None):
+    """The markdown report; ``seeds``: only the runs of these seeds (a partial suite reported over the seeds
+    every cell has, so that its figures do not move as the next seed's runs land)."""
     _, _, groups = load_suite(suite)
     lines = [f"# Profile robustness: {suite}", "", f"`{echoed_command('robustness_report', argv)}`", ""]
     for dataset, backbone, _, models, _ in groups:
         folder = group_folder(results, dataset, backbone)
-        rows = group_rows(results, dataset, backbone, models)
+        rows = [r for r in group_rows(results, dataset, backbone, models) if seeds is None or r["seed"] in seeds]
         placed = place(models)
         seeds = sorted({r["seed"] for r in rows if r["status"] == "ok"})
         lines += [
@@ -248,8 +251,15 @@ def main(argv=None):
     parser.add_argument("results", help="the --out folder of a benchmark run of the suite")
     parser.add_argument("--suite", default="properties/suites/profile_robustness.yaml")
     parser.add_argument("--out", default=None, help="markdown file (default: <results>/robustness.md)")
+    parser.add_argument(
+        "--seeds", default=None, help="report only these seeds: a count (2: 2020, 2021) or a list (2020,2022,)"
+    )
     args = parser.parse_args(argv)
-    text = report(args.results, args.suite, sys.argv[1:] if argv is None else argv)
+    try:
+        seeds = set(seeds_from(args.seeds)) if args.seeds else None
+    except ValueError as err:
+        parser.error(str(err))
+    text = report(args.results, args.suite, sys.argv[1:] if argv is None else argv, seeds)
     out = args.out or os.path.join(args.results, "robustness.md")
     atomic_write_text(out, text)
     print(text)

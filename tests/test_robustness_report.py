@@ -102,3 +102,14 @@ def test_the_report_gives_drops_harm_and_the_paired_comparison(results):
     assert "| DaRecLightGCN | 0.5 | 0.1043 ± 0.0006 / 0.0522 ± 0.0003 | 0.1037 ± 0.0006 / 0.0518 ± 0.0003 |" in text
     assert "| DaRec-global-x4 | darec_glo_weight | 0.04 | 0.0950 ± 0.0010 |" in text
     assert (out / "toy-LightGCN" / "robustness.png").stat().st_size > 1000
+
+
+def test_the_report_can_be_held_to_some_seeds(results):
+    """--seeds keeps a partial suite's report on the seeds every cell has: the cells count only those."""
+    out, suite = results
+    assert main([str(out), f"--suite={suite}", "--seeds=2020,2021,", f"--out={out / 'two.md'}"]) == 0
+    text = (out / "two.md").read_text()
+    assert "Seeds with a finished run: 2020, 2021." in text
+    assert "| LightGCN (reads no profiles) | " in text and " (2) | – |" in text and " (3) |" not in text
+    with pytest.raises(SystemExit):
+        main([str(out), f"--suite={suite}", "--seeds=many"])
