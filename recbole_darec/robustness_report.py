@@ -13,7 +13,7 @@ one with no such setting. Per (dataset, backbone):
   and a plot of both against the fraction with seed spread, the backbone as a band;
 * each method's change from its own clean score, with a paired t-test over seeds;
 * DaRec against RLMRec-Con at every fraction (paired), and every method against the backbone (paired): where a
-  method falls below the backbone alone with p < 0.05, the profiles harm it;
+  method falls below the backbone alone with p < 0.05 over at least 3 seed pairs, the profiles harm it;
 * other corruption kinds at the same fraction, beside ``shuffle``;
 * the strength axis: each weight's multiple of the method's preset, with validation and test accuracy and, where
   the rows hold them, the profile alignment of the scoring embeddings (``diag_*_cf_profile_cka``).
@@ -33,6 +33,9 @@ METRICS = ("test_recall@20", "test_ndcg@20")
 WEIGHT_KEYS = ("rlmrec_con_weight", "darec_glo_weight", "darec_loc_weight")
 CORRUPTION_KEYS = ("profile_corruption_fraction", "profile_corruption_kind")
 SIGNIFICANCE = 0.05
+# a verdict (bold) needs this many seed pairs: with two, a t-test has one degree of freedom and "p < 0.05" only
+# says that two differences happened to be alike; the suite runs 3 seeds
+MIN_PAIRS_FOR_VERDICT = 3
 
 
 def place(models):
@@ -83,8 +86,9 @@ def _versus(values, reference):
         return "–"
     if paired.no_test:
         return f"{100 * paired.gain:+.1f}% (no test: {paired.no_test})"
-    mark = "**" if paired.p < SIGNIFICANCE else ""
-    return f"{mark}{100 * paired.gain:+.1f}% (p = {paired.p:.3g}){mark}"
+    mark = "**" if paired.p < SIGNIFICANCE and paired.n_pairs >= MIN_PAIRS_FOR_VERDICT else ""
+    pairs = "" if paired.n_pairs >= MIN_PAIRS_FOR_VERDICT else f", {paired.n_pairs} pairs: no verdict"
+    return f"{mark}{100 * paired.gain:+.1f}% (p = {paired.p:.3g}{pairs}){mark}"
 
 
 def corruption_sections(rows, placed, backbone, kind="shuffle"):
@@ -108,7 +112,12 @@ def corruption_sections(rows, placed, backbone, kind="shuffle"):
                 (f, by_seed(rows, point[(method, f)], metric)) for f in columns if (method, f) in point
             ]
         series[(metric, backbone)] = [(0.0, base)]
-        lines += ["", f"Change from the method's own clean {short} (paired over seeds; bold: p < {SIGNIFICANCE}):", ""]
+        lines += [
+            "",
+            f"Change from the method's own clean {short} (paired over seeds; bold: p < {SIGNIFICANCE} "
+            f"over at least {MIN_PAIRS_FOR_VERDICT} pairs):",
+            "",
+        ]
         lines += [
             "| method | " + " | ".join(f"fraction {f:g}" for f in fractions) + " |",
             "|---|" + "---|" * len(fractions),

@@ -113,3 +113,11 @@ def test_the_report_can_be_held_to_some_seeds(results):
     assert "| LightGCN (reads no profiles) | " in text and " (2) | – |" in text and " (3) |" not in text
     with pytest.raises(SystemExit):
         main([str(out), f"--suite={suite}", "--seeds=many"])
+
+
+def test_two_pairs_give_no_verdict(results):
+    """With two seeds a paired t-test has one degree of freedom: the report shows p but bolds nothing."""
+    out, suite = results
+    assert main([str(out), f"--suite={suite}", "--seeds=2", f"--out={out / 'two.md'}"]) == 0
+    text = (out / "two.md").read_text()
+    assert "2 pairs: no verdict" in text and "**" not in text.split("#### test recall@20")[1].split("![")[0]
