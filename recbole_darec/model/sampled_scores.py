@@ -14,15 +14,15 @@ reads, so the result equals the dense product's gather exactly (up to summation 
 
 import torch
 
-from recbole_darec.model.graph import crow_from_rows, csr_tensor
+from recbole_darec.model.graph import crow_from_rows, csr_tensor, index_dtype
 
 
 class _SampledScores(torch.autograd.Function):
     @staticmethod
     def forward(ctx, rows, items, columns):
         (n_rows, k), n_items = columns.shape, len(items)
-        # 32-bit indices where they fit: the sort and the CSR products run on them (csr_tensor)
-        flat = columns.reshape(-1).to(torch.int32 if max(columns.numel(), n_items) < 2**31 - 1 else torch.int64)
+        # the sort and the CSR products run on the pattern's own index type
+        flat = columns.reshape(-1).to(index_dtype(columns.numel(), n_items))
         # reads are row-major and sorted within each row, so a repeated column is the read just before it
         row_start = torch.zeros_like(flat, dtype=torch.bool)
         row_start[::k] = True
