@@ -18,7 +18,9 @@ def main(argv=None):
     parser.add_argument("--model", "-m", default="DaRecLightGCN")
     parser.add_argument("--dataset", "-d", default="ml-100k")
     parser.add_argument("--config_files", default=None, help="space-separated YAML files")
-    parser.add_argument("--resume", default=None, help="a *.last.pth file, or 'latest'")
+    parser.add_argument(
+        "--resume", default=None, help="a *.last.pth file, 'latest' (this run's newest), or 'if_any' (else a new run)"
+    )
     parser.add_argument("--nproc", type=int, default=1, help="processes for distributed training")
     parser.add_argument("--world_size", type=int, default=-1)
     parser.add_argument("--ip", default="localhost")

@@ -15,7 +15,9 @@ report; a key only one of the two sets is another model's setting, as a shared p
 files differ from this compare's is refused, naming the row file and the first difference, so a table
 never mixes two configurations. Two ``compare`` processes may share an ``--out`` when they run
 different (model, seed) pairs. ``kill <pid>`` (SIGTERM) of a compare or benchmark ends its runs too; their
-rows are not stored, so the next call runs them again.
+rows are not stored, and the next call continues each from its last completed epoch (its checkpoint's
+settings and data checked; the figures are those of a run never interrupted, ``resumed_at_epoch`` says
+where the last attempt took over).
 
 One source of truth: each run's row is its own file, ``runs/<model>-seed<seed>.json``, written
 atomically; ``results.csv`` is derived from those files under a file lock after every run, so two

@@ -25,7 +25,7 @@ from recbole_darec.grouped_evaluation import evaluate_by_group
 from recbole_darec.model.lookup import get_model
 from recbole_darec.prepare import prepare_dataset_files
 from recbole_darec.runtime import configure_runtime
-from recbole_darec.trainer import get_trainer, latest_last_checkpoint
+from recbole_darec.trainer import get_trainer, latest_last_checkpoint, this_runs_last_checkpoint
 
 
 def _build(config, logger=None):
@@ -58,8 +58,9 @@ def run_recbole_darec(
 ):
     """Train ``model`` on ``dataset`` and test the best validation state.
 
-    ``resume``: a ``*.last.pth`` file, or ``"latest"`` for the newest one of this model,
-    to continue an interrupted run. Returns RecBole's result dict (plus ``model_file``).
+    ``resume``: a ``*.last.pth`` file, ``"latest"`` for this run's newest one, to continue an interrupted
+    run, or ``"if_any"``: the newest when there is one, else a new run (what ``compare`` asks for). Returns
+    RecBole's result dict (plus ``model_file``).
     """
     config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
     prepare_dataset_files(config)
@@ -73,9 +74,12 @@ def run_recbole_darec(
     _, model, train_data, valid_data, test_data = _build(config, logger)
     logger.info(model)
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
+    if resume == "latest":
+        resume = latest_last_checkpoint(config)
+    elif resume == "if_any":
+        resume = this_runs_last_checkpoint(config)
     if resume:
-        path = latest_last_checkpoint(config) if resume == "latest" else resume
-        trainer.resume_checkpoint(path)
+        trainer.resume_checkpoint(resume)
 
     best_valid_score, best_valid_result = trainer.fit(
         train_data, valid_data, saved=saved, show_progress=config["show_progress"]
@@ -107,6 +111,7 @@ def run_recbole_darec(
         "epoch_seconds": getattr(trainer, "epoch_seconds", []),
         "valid_history": getattr(trainer, "valid_history", []),
         "best_epoch": getattr(trainer, "best_epoch", None),
+        "resumed_at_epoch": getattr(trainer, "resumed_at_epoch", None),
         "eval_seconds": getattr(trainer, "valid_seconds", 0.0) + test_seconds,
     }
     if not config["single_spec"]:

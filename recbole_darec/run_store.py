@@ -3,7 +3,9 @@
 Each run's row is its own file, ``runs/<model>-seed<seed>.json``, written atomically; ``results.csv`` is derived
 from those files under a file lock after every run, so two ``compare`` processes finishing together never drop
 each other's rows. Each run is a child process (``python -m recbole_darec.record_run``), so one crash is a failed
-row and the others go on; ``kill <pid>`` of the parent ends its children too.
+row and the others go on; ``kill <pid>`` of the parent ends its children too. A run cut short continues from
+its last completed epoch on the next call (``record_run --resume=if_any``: same settings and data checked, the
+same figures as a run never interrupted); ``wall_s`` is then the last attempt's.
 """
 
 import contextlib
@@ -32,6 +34,7 @@ FIXED = [
     "eval_s",
     "peak_mem_mb",
     "wall_s",
+    "resumed_at_epoch",
 ]
 # kept in each run's row file (to check a rerun against), not in results.csv
 RECORD_ONLY = ("run_config", "data_fingerprint")
@@ -158,6 +161,7 @@ def run_one(model, dataset, seed, config_files, overrides, out):
         f"--dataset={dataset}",
         f"--seed={seed}",
         f"--result_file={result_file}",
+        "--resume=if_any",  # an attempt cut short (a killed compare, a session's end) goes on from its last epoch
         *override_args(settings),
     ]
     if config_files:

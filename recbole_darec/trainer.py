@@ -87,6 +87,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         super().__init__(config, model)
         self.stopping_warmup = config["stopping_warmup"] or 0  # checked by Config
         self._resume_rng = None
+        self.resumed_at_epoch = None  # the first epoch this process trained, when it continued a checkpoint
         self.epoch_seconds = []  # training time of each epoch this process ran
         self.valid_history = []  # (epoch, validation result) of each validation this process ran
         self.valid_seconds = 0.0
@@ -115,6 +116,14 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
             optimizer=self.optimizer.state_dict(),
             best_model_file=self.saved_model_file,
             best_epoch=-1 if self.best_epoch is None else self.best_epoch,
+            # what the run's row reports of the epochs before an interruption (costs, validation curve)
+            run_history=json.dumps(
+                {
+                    "epoch_seconds": self.epoch_seconds,
+                    "valid_history": self.valid_history,
+                    "valid_s": self.valid_seconds,
+                }
+            ),
         )
 
     def _is_writer(self):
@@ -195,6 +204,10 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         self.saved_model_file = checkpoint["best_model_file"]
         self.best_epoch = None if checkpoint.get("best_epoch", -1) < 0 else checkpoint["best_epoch"]
         self._resume_rng = checkpoint["rng"]
+        history = json.loads(checkpoint["run_history"])
+        self.epoch_seconds, self.valid_seconds = history["epoch_seconds"], history["valid_s"]
+        self.valid_history = [(epoch, result) for epoch, result in history["valid_history"]]
+        self.resumed_at_epoch = self.start_epoch
         changed = [k for k in sorted(RESUMABLE_KEYS) if checkpoint["config"].get(k) != self.config[k]]
         extended = "".join(f"; {k} {checkpoint['config'].get(k)} -> {self.config[k]}" for k in changed)
         self.logger.info(f"Resumed from {resume_file}: continuing at epoch {self.start_epoch}{extended}.")
@@ -211,24 +224,38 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         return super().evaluate(eval_data, load_best_model=False, show_progress=show_progress)
 
 
-def latest_last_checkpoint(config):
-    """For ``--resume=latest``: the newest ``<model>-*.last.pth`` in the checkpoint folder (by the time
-    stored in it) that is this run's: every setting equal (:func:`first_difference`; another dataset or
-    seed is another run). Its data is checked when it is resumed."""
-    checkpoint_dir, model = config["checkpoint_dir"], config["model"]
-    files = glob.glob(os.path.join(checkpoint_dir, f"{model}-*{LAST_SUFFIX}"))
-    if not files:
-        raise CheckpointError(
-            f"no '{model}-*{LAST_SUFFIX}' in {checkpoint_dir} to resume from; pass --resume=<path to a .last.pth file>."
-        )
+def this_runs_last_checkpoint(config):
+    """The newest ``<model>-*.last.pth`` in the checkpoint folder (by the time stored in it) that is this
+    run's: every setting equal but those a resume may change (:func:`first_difference`; another dataset or
+    seed is another run); None when there is none. Its data is checked when it is resumed."""
+    path, _ = _newest_last_checkpoint(config)
+    return path
+
+
+def _newest_last_checkpoint(config):
+    """(this run's newest last-epoch checkpoint or None, every candidate newest first as (checkpoint, path))."""
+    files = glob.glob(os.path.join(config["checkpoint_dir"], f"{config['model']}-*{LAST_SUFFIX}"))
     candidates = sorted(((load_checkpoint(f), f) for f in files), key=lambda pair: pair[0]["saved_at"], reverse=True)
     for checkpoint, path in candidates:
         if first_difference(checkpoint["config"], config, may_differ=RESUMABLE_KEYS) is None:
-            return path
+            return path, candidates
+    return None, candidates
+
+
+def latest_last_checkpoint(config):
+    """For ``--resume=latest``: :func:`this_runs_last_checkpoint`, or a CheckpointError that says why none is."""
+    checkpoint_dir, model = config["checkpoint_dir"], config["model"]
+    path, candidates = _newest_last_checkpoint(config)
+    if path:
+        return path
+    if not candidates:
+        raise CheckpointError(
+            f"no '{model}-*{LAST_SUFFIX}' in {checkpoint_dir} to resume from; pass --resume=<path to a .last.pth file>."
+        )
     key, saved, current = first_difference(candidates[0][0]["config"], config, may_differ=RESUMABLE_KEYS)
     raise CheckpointError(
-        f"none of the {len(files)} '{model}-*{LAST_SUFFIX}' files in {checkpoint_dir} belongs to this run (the newest, "
-        f"{candidates[0][1]}, has {key} = {saved!r}, this run {current!r}); start without --resume, or pass "
+        f"none of the {len(candidates)} '{model}-*{LAST_SUFFIX}' files in {checkpoint_dir} belongs to this run (the "
+        f"newest, {candidates[0][1]}, has {key} = {saved!r}, this run {current!r}); start without --resume, or pass "
         "--resume=<path> with the settings that file was trained with."
     )
 

@@ -202,3 +202,39 @@ def test_killing_compare_ends_its_runs_and_stores_nothing(tmp_path):
             os.kill(pid, 0)  # gone (reaped by compare before it exited)
     assert sorted(p.name for p in tmp_path.glob("*.pid")) == ["A.pid", "B.pid"]  # C never started
     assert not list((tmp_path / "out").glob("runs/*.json"))
+
+
+@pytest.mark.slow
+def test_a_run_cut_short_is_continued_from_its_last_epoch_to_the_same_figures(tmp_path, run_cli, toy_profiled):
+    """An attempt that stopped after its first epochs left a last-epoch checkpoint in the compare's folder: the
+    next compare continues it (not from scratch) and records the figures, costs and curve of the whole run."""
+    import json
+
+    from recbole_darec.quick_start import run_recbole_darec
+
+    cut, straight = tmp_path / "cut", tmp_path / "straight"
+    # what compare's child would have left had it been killed during its second epoch of four
+    run_recbole_darec(
+        "LightGCN",
+        "toy",
+        config_dict={
+            "data_path": str(toy_profiled),
+            "checkpoint_dir": str(cut / "saved"),
+            "show_progress": False,
+            "seed": 2020,
+            "epochs": 2,
+        },
+    )
+    args = ["-m", "recbole_darec.compare", "--models=LightGCN", "--dataset=toy", "--seeds=2020,", "--epochs=4"]
+    for out in (cut, straight):
+        done = run_cli(*args, f"--out={out}", f"--data_path={toy_profiled}")
+        assert done.returncode == 0, done.stderr[-2000:]
+    resumed, fresh = (json.loads((out / "runs" / "LightGCN-seed2020.json").read_text()) for out in (cut, straight))
+    assert "Resumed from" in (cut / "runs" / "LightGCN-seed2020.log").read_text()
+    assert resumed["resumed_at_epoch"] == 1 and fresh["resumed_at_epoch"] == ""
+    assert resumed["epochs_run"] == fresh["epochs_run"] == 4
+    curve = [epoch for epoch, _ in json.loads(resumed["valid_curve"])]
+    assert curve == [epoch for epoch, _ in json.loads(fresh["valid_curve"])] == [0, 1, 2, 3]
+    metrics = [k for k in fresh if k.startswith(("test_", "valid_")) and k != "valid_curve"]
+    assert metrics and all(resumed[k] == fresh[k] for k in metrics)
+    assert not list(cut.glob("saved/*.last.pth"))  # recorded: a rerun trains afresh
