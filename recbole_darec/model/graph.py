@@ -55,11 +55,9 @@ class Adjacency:
     def _build_transpose(self, crow, col, values):
         """The transpose in CSR and the entry order that maps this matrix's values onto it; the matrix itself
         when it is symmetric (same structure and values)."""
-        rows = self.rows(crow)
         n_rows, n_cols = self.size
-        order = torch.argsort(col.long() * n_rows + rows, stable=True)  # entries sorted by (column, row)
-        t_col, t_values = rows[order], values[order]
-        t_crow = crow_from_rows(col, n_cols)
+        t_crow, t_col, order = transposed_pattern(self.rows(crow), col, n_cols)
+        t_values = values[order]
         same = lambda a, b: torch.equal(a.long(), b.long())  # noqa: E731  (32- or 64-bit indices alike)
         symmetric = n_rows == n_cols and same(t_crow, crow) and same(t_col, col)
         if symmetric and torch.equal(t_values, values):
@@ -126,6 +124,13 @@ def crow_from_rows(rows, n_rows):
     crow = torch.zeros(n_rows + 1, dtype=torch.int64, device=rows.device)
     crow[1:] = torch.cumsum(torch.bincount(rows, minlength=n_rows), dim=0)
     return crow
+
+
+def transposed_pattern(entry_rows, entry_cols, n_cols):
+    """The transpose of a CSR pattern whose entries are stored row by row: its ``(crow, col)`` and the entry
+    index of each of its entries (entries column by column, rows ascending within a column)."""
+    order = torch.argsort(entry_cols, stable=True)  # stable: rows stay ascending within a column
+    return crow_from_rows(entry_cols, n_cols), entry_rows.index_select(0, order), order
 
 
 def _subset(rows, col, values, keep, size):

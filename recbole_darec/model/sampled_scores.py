@@ -14,7 +14,7 @@ reads, so the result equals the dense product's gather exactly (up to summation 
 
 import torch
 
-from recbole_darec.model.graph import crow_from_rows, csr_tensor, index_dtype
+from recbole_darec.model.graph import crow_from_rows, csr_tensor, index_dtype, transposed_pattern
 
 
 class _SampledScores(torch.autograd.Function):
@@ -48,10 +48,8 @@ class _SampledScores(torch.autograd.Function):
         if ctx.needs_input_grad[0]:
             grad_rows = torch.sparse.mm(csr_tensor(crow, entry_col, entry_grad, (n_rows, n_items)), items)
         if ctx.needs_input_grad[1]:
-            transpose_order = torch.argsort(entry_col, stable=True)  # entries item by item, rows ascending
-            t_col = entry_row.index_select(0, transpose_order)
-            t_crow = crow_from_rows(entry_col, n_items)
-            transpose = csr_tensor(t_crow, t_col, entry_grad.index_select(0, transpose_order), (n_items, n_rows))
+            t_crow, t_col, order = transposed_pattern(entry_row, entry_col, n_items)
+            transpose = csr_tensor(t_crow, t_col, entry_grad.index_select(0, order), (n_items, n_rows))
             grad_items = torch.sparse.mm(transpose, rows)
         return grad_rows, grad_items, None
 
