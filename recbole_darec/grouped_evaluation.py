@@ -6,6 +6,8 @@ RecBole's own per-user metric values in each; ``item_history_groups`` scores the
 :func:`evaluate_by_group` runs one RecBole evaluation and reports both beside the overall result.
 """
 
+import inspect
+
 import numpy as np
 
 
@@ -55,11 +57,19 @@ def item_history_groups(rec_items, users, test_users, test_items, train_item_cou
             pos_index = np.isin(top, codes)
             entry["users"] = int(len(scored))
             for name, metric in metric_classes.items():
-                values = metric.metric_info(pos_index, pos_len)
+                values = per_user_values(metric, pos_index, pos_len)
                 for k in topk:
                     entry[f"{name}@{k}"] = round(float(values[:, k - 1].mean()), 4)
         groups.append(entry)
     return groups
+
+
+def per_user_values(metric, pos_index, pos_len):
+    """A RecBole top-k metric's ``[users, max k]`` values: Recall, NDCG and MAP read the positives' count, Hit,
+    MRR and Precision read only the hits (their ``metric_info`` takes one argument)."""
+    if len(inspect.signature(metric.metric_info).parameters) == 1:
+        return metric.metric_info(pos_index)
+    return metric.metric_info(pos_index, pos_len)
 
 
 def user_activity_groups(rec_topk, users, train_counts, metric_classes, topk, n_groups=4):
@@ -74,7 +84,7 @@ def user_activity_groups(rec_topk, users, train_counts, metric_classes, topk, n_
     edges = np.unique(np.quantile(counts, np.linspace(0, 1, n_groups + 1)))
     bins = np.clip(np.searchsorted(edges, counts, side="right") - 1, 0, len(edges) - 2)
     pos_index, pos_len = rec_topk[:, :-1].bool().numpy(), rec_topk[:, -1].numpy()
-    per_user = {name: metric.metric_info(pos_index, pos_len) for name, metric in metric_classes.items()}
+    per_user = {name: per_user_values(metric, pos_index, pos_len) for name, metric in metric_classes.items()}
     groups = []
     for g in range(len(edges) - 1):
         rows = bins == g

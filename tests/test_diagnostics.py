@@ -86,3 +86,21 @@ def test_warm_and_cold_item_groups_by_hand():
         np.array([[1]]), np.array([1]), np.array([1]), np.array([1]), train_counts, metrics, [1]
     )[1]
     assert none == {"group": "cold items", "users": 0, "test_interactions": 0}
+
+
+def test_user_groups_take_every_top_k_metric_of_the_leaderboards(monkeypatch):
+    """Hit, MRR and Precision read only the hits, Recall and NDCG the positives' count too (RecBole-GNN's ML-1M
+    leaderboard asks for all five): user 1 ranks hits at 1 and 3 of 2 positives, user 2 none of 1."""
+    import torch
+    from recbole.evaluator.register import metrics_dict
+
+    from recbole_darec.grouped_evaluation import user_activity_groups
+
+    monkeypatch.setattr(np, "float", float, raising=False)  # the alias RecBole's Config sets as a run starts
+    config = {"topk": [1, 3], "metric_decimal_place": 4}
+    metrics = {name: metrics_dict[name](config) for name in ("recall", "mrr", "ndcg", "hit", "precision")}
+    rec_topk = torch.tensor([[1, 0, 1, 2], [0, 0, 0, 1]])  # hits in the top 3, then the number of positives
+    active, quiet = user_activity_groups(rec_topk, [1, 2], np.array([0, 1, 9]), metrics, [1, 3])
+    assert (active["users"], quiet["users"]) == (1, 1)
+    assert (active["hit@1"], active["mrr@3"], active["precision@3"], active["recall@3"]) == (1.0, 1.0, 0.6667, 1.0)
+    assert all(quiet[f"{name}@3"] == 0.0 for name in metrics)
