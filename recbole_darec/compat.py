@@ -10,6 +10,9 @@ Imported by ``recbole_darec/__init__.py``; users never import it themselves.
   this package's trainer writes checkpoints that hold only tensors and plain data
   (see :mod:`recbole_darec.checkpoint`), and RecBole-format files are read through an
   explicit allow-list there.
+* numpy >= 1.24 removed the ``np.float`` alias that RecBole's NDCG, MRR and MAP still use; RecBole restores it
+  only when a ``Config`` is built, so its metric classes used without one (grouped evaluation, tests) failed
+  depending on what ran before. We restore it at import, as RecBole does (``np.float64``).
 """
 
 import numpy as np
@@ -28,6 +31,8 @@ def _dok_update(self, data):
 def apply():
     if not hasattr(sp.dok_matrix, "_update"):
         sp.dok_matrix._update = _dok_update
+    if "float" not in np.__dict__:
+        np.float = np.float64
 
 
 apply()
