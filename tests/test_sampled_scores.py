@@ -4,7 +4,7 @@ product's gathered entries, forward and backward, repeated columns included."""
 import pytest
 import torch
 
-from recbole_darec.model.sampled_scores import sampled_scores
+from recbole_darec.model.sampled_scores import sampled_scores, sort_within_rows
 
 
 def _dense_reference(rows, items, columns):
@@ -47,3 +47,17 @@ def test_unsorted_columns_are_refused():
     with pytest.raises(ValueError, match="sorted within each row"):
         sampled_scores(torch.randn(2, 2), torch.randn(4, 2), torch.tensor([[0, 3], [2, 1]]))
     sampled_scores(torch.randn(2, 2), torch.randn(4, 2), torch.tensor([[0, 3], [1, 2]]))  # a new row may start lower
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32])
+def test_the_flat_sort_is_the_row_sort(dtype):
+    g = torch.Generator().manual_seed(7)
+    columns = torch.randint(0, 13, (40, 25), generator=g).to(dtype)  # repeats within rows, rows of every order
+    sorted_columns = sort_within_rows(columns, 13)
+    assert sorted_columns.dtype == dtype
+    assert torch.equal(sorted_columns, columns.sort(dim=1).values)
+
+
+def test_a_column_outside_the_item_range_is_refused():
+    with pytest.raises(ValueError, match=r"\[0, 4\)"):
+        sort_within_rows(torch.tensor([[0, 4]]), 4)

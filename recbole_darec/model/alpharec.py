@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from recbole_darec.checks import ConfigError, check_value
 from recbole_darec.model.layers import projector
 from recbole_darec.model.lightgcn import LightGCN
-from recbole_darec.model.sampled_scores import sampled_scores
+from recbole_darec.model.sampled_scores import sampled_scores, sort_within_rows
 
 
 class AlphaRec(LightGCN):
@@ -66,7 +66,7 @@ class AlphaRec(LightGCN):
         batch_users = user_all[users]
         positive = (batch_users * item_all[positives]).sum(dim=-1, keepdim=True)
         # sorted within each row (the loss does not depend on the negatives' order) for the sparse pattern
-        negative = sampled_scores(batch_users, item_all, negatives.sort(dim=1).values)
+        negative = sampled_scores(batch_users, item_all, sort_within_rows(negatives, self.n_items))
         logits = torch.cat([positive, negative], dim=1) / self.temperature
         infonce = F.cross_entropy(logits, torch.zeros(len(users), dtype=torch.long, device=users.device))
         return self.loss_terms(interaction, user_all, item_all, infonce)

@@ -27,7 +27,9 @@ class _SampledScores(torch.autograd.Function):
         row_start = torch.zeros_like(flat, dtype=torch.bool)
         row_start[::k] = True
         if (flat[1:] < flat[:-1])[~row_start[1:]].any():
-            raise ValueError("sampled_scores: columns must be sorted within each row (columns.sort(dim=1).values)")
+            raise ValueError(
+                "sampled_scores: columns must be sorted within each row (sort_within_rows(columns, n_items))"
+            )
         new_entry = row_start.clone()
         new_entry[1:] |= flat[1:] != flat[:-1]
         first_read = new_entry.nonzero().squeeze(1)
@@ -54,9 +56,24 @@ class _SampledScores(torch.autograd.Function):
         return grad_rows, grad_items, None
 
 
+def sort_within_rows(columns, n_columns):
+    """``columns.sort(dim=1).values`` (the same tensor), as one flat sort of ``row * n_columns + column`` keys in the
+    narrowest index type: PyTorch sorts one long array much faster than many short rows (a [4,096, 256] batch of
+    AlphaRec's negatives: 10 ms against 27 ms on one core, docs/results/cost.md)."""
+    n_rows, _ = columns.shape
+    if columns.numel() and not 0 <= int(columns.min()) <= int(columns.max()) < n_columns:
+        raise ValueError(
+            f"sort_within_rows: columns must lie in [0, {n_columns}) (got {int(columns.min())}..{int(columns.max())})"
+        )
+    dtype = index_dtype(n_rows * n_columns)
+    offsets = torch.arange(n_rows, dtype=dtype, device=columns.device).unsqueeze(1) * n_columns
+    keys = (columns.to(dtype) + offsets).reshape(-1)
+    return (keys.sort().values.view_as(columns) - offsets).to(columns.dtype)
+
+
 def sampled_scores(rows, items, columns):
     """``[n, k]`` scores ``rows[b] . items[columns[b, k]]``, differentiable in ``rows`` and ``items``.
 
-    ``columns`` (``[n, k]`` item indices) must be sorted within each row (``columns.sort(dim=1)``); repeats are
+    ``columns`` (``[n, k]`` item indices) must be sorted within each row (:func:`sort_within_rows`); repeats are
     allowed."""
     return _SampledScores.apply(rows.contiguous(), items.contiguous(), columns)
