@@ -34,7 +34,7 @@ from recbole_darec.grouped_evaluation import evaluate_by_group, group_columns
 from recbole_darec.model.measures import alignment_report
 from recbole_darec.profiles import ProfileError, profile_vectors
 from recbole_darec.quick_start import rebuild_from_checkpoint
-from recbole_darec.reporting import mean_std, pick_main_metric, render_groups, render_markdown, summarize
+from recbole_darec.reporting import mean_std, mean_std_cell, pick_main_metric, render_groups, render_markdown, summarize
 from recbole_darec.runtime import configure_runtime
 from recbole_darec.trainer import get_trainer
 
@@ -132,7 +132,7 @@ def render_alignment(rows, models):
     ]
     for model in models:
         cells = [mean_std([float(r[k]) for r in rows if r["model"] == model]) for k in keys]
-        lines.append(f"| {model} | " + " | ".join(f"{mean:.3f} ± {std:.3f}" for mean, std in cells) + " |")
+        lines.append(f"| {model} | " + " | ".join(mean_std_cell(*cell, places=3) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -39,15 +39,20 @@ def ordered_test_metrics(rows):
 
 
 def mean_std(values):
+    """Mean and sample standard deviation; the deviation of a single value is NaN (one seed has no spread to
+    show, and a ``± 0.0000`` beside it would claim one)."""
     values = np.asarray(values, dtype=float)
     if len(values) == 0:
         return math.nan, math.nan
-    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else math.nan
 
 
-def mean_std_cell(mean, std):
-    """A table cell ``mean ± std`` (4 places), or a dash where there is no value."""
-    return "–" if math.isnan(mean) else f"{mean:.4f} ± {std:.4f}"
+def mean_std_cell(mean, std, places=4):
+    """A table cell ``mean ± std`` (``places`` decimals), the mean alone where there is no spread (one value), or a dash
+    where there is no value."""
+    if math.isnan(mean):
+        return "–"
+    return f"{mean:.{places}f}" if math.isnan(std) else f"{mean:.{places}f} ± {std:.{places}f}"
 
 
 def relative_gain(value, baseline):
@@ -208,7 +213,7 @@ def plot(summary, curves, main_metric, path):
     left, right = fig.subplots(1, 2)
     names = [e["model"] for e in summary]
     means = [e["metrics"][main_metric]["mean"] for e in summary]
-    stds = [e["metrics"][main_metric]["std"] for e in summary]
+    stds = np.nan_to_num([e["metrics"][main_metric]["std"] for e in summary])  # a single run: no error bar
     left.bar(range(len(names)), means, yerr=stds, capsize=4, color="#4C72B0")
     left.set_xticks(range(len(names)), names, rotation=30, ha="right")
     left.set_ylabel(f"test {metric}")

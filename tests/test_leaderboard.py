@@ -9,6 +9,7 @@ from scipy import stats
 from recbole_darec.leaderboard import main
 from recbole_darec.reporting import (
     mean_std,
+    mean_std_cell,
     paired_comparison,
     pick_main_metric,
     relative_gain,
@@ -19,7 +20,9 @@ from recbole_darec.reporting import (
 
 def test_mean_std_gain_and_paired_test_on_known_numbers():
     assert mean_std([1.0, 2.0, 3.0]) == (2.0, 1.0)
-    assert mean_std([5.0]) == (5.0, 0.0)
+    mean, std = mean_std([5.0])
+    assert mean == 5.0 and math.isnan(std)  # one seed: no spread to show
+    assert mean_std_cell(mean, std) == "5.0000" and mean_std_cell(2.0, 1.0) == "2.0000 ± 1.0000"
     assert relative_gain(0.15, 0.12) == pytest.approx(0.25)
     model = {1: 0.20, 2: 0.22, 3: 0.25}
     base = {1: 0.18, 2: 0.21, 3: 0.22}
@@ -65,7 +68,7 @@ def test_summary_marks_best_reports_gain_and_failures():
     assert summary[0]["metrics"]["test_recall@20"]["mean"] == pytest.approx(0.11)
     assert summary[1]["metrics"]["test_recall@20"]["gain"] == pytest.approx(0.13 / 0.10 - 1)  # seed 1, the pair
     text = render_markdown(summary, ["test_recall@20"], "test_recall@20", "t")
-    assert "**0.1300 ± 0.0000**" in text and "| B | 1 (1 failed) |" in text
+    assert "**0.1300**" in text and "| B | 1 (1 failed) |" in text
     assert "| B | +30.00% | no test (1 pair) | 1 |" in text and "B, seed 2: exit 1: boom" in text
 
 
@@ -76,8 +79,8 @@ def test_lower_is_better_metrics_are_bolded_at_their_minimum():
     ]
     summary = summarize(rows, ["A", "B"], ["test_giniindex@10", "test_recall@10"])
     text = render_markdown(summary, ["test_giniindex@10", "test_recall@10"], "test_recall@10", "t")
-    assert "| A | 1 | 0.3000 ± 0.0000 | 0.1000 ± 0.0000 |" in text
-    assert "| B | 1 | **0.2000 ± 0.0000** | **0.1200 ± 0.0000** |" in text
+    assert "| A | 1 | 0.3000 | 0.1000 |" in text
+    assert "| B | 1 | **0.2000** | **0.1200** |" in text
 
 
 def test_main_metric_is_named_with_or_without_its_prefix_and_an_unmeasured_one_is_refused():
