@@ -10,7 +10,10 @@ graph (the split's ``.train.inter``), all three ways in this process, round-robi
 * ``kernel``: the sparse products alone, no autograd (``n_layers`` forward plus ``n_layers`` transposed
   products): the limit any propagation can reach with these kernels.
 
-It also prints how far the three agree (largest absolute difference of outputs and input gradients).
+It also prints how far the three agree (largest absolute difference of outputs and input gradients), and the
+cost of one edge dropout at ``--keep_rate`` (RLMRec's LightGCN form drops edges at every training step): a COO
+tensor of the kept entries built by boolean masks, as RLMRec builds its dropped graph, against
+:meth:`Adjacency.drop_edges` (the kept matrix and its transpose, both CSR).
 
 Part 2 (``--epochs``): whole training epochs of RecBole's own ``LightGCN`` class, of ours (same config, same
 initial weights, same trainer), of ``DaRecLightGCN`` and of ``AlphaRec`` (same batches), round-robin, one
@@ -85,6 +88,27 @@ def step_times(n_users, n_items, users, items, dim, n_layers, repeats):
     return {name: statistics.median(t) for name, t in times.items()}, ours.nnz(), agreement
 
 
+def dropout_times(n_users, n_items, users, items, keep_rate, repeats):
+    from recbole_darec.model.graph import normalized_adjacency
+
+    ours = normalized_adjacency(n_users, n_items, users, items)
+    coo = ours.matrix.to_sparse_coo().coalesce()
+    indices, values = coo.indices(), coo.values()
+
+    def masked_coo():
+        keep = torch.rand(len(values)) < keep_rate
+        return torch.sparse_coo_tensor(indices[:, keep], values[keep] / keep_rate, coo.shape, check_invariants=False)
+
+    ways = {"coo masks": masked_coo, "ours": lambda: ours.drop_edges(keep_rate)}
+    times = {name: [] for name in ways}
+    for _ in range(repeats):
+        for name, way in ways.items():
+            start = time.perf_counter()
+            way()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def epoch_times(dataset, data_path, config_files, rounds):
     from recbole.model.general_recommender import LightGCN as RecBoleLightGCN
 
@@ -126,6 +150,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--epochs", action="store_true", help="also time whole epochs (part 2)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep_rate", type=float, default=0.8, help="edge dropout's keep rate (RLMRec's 0.8)")
     parser.add_argument("--config_files", default="properties/protocol/rlmrec.yaml")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -152,6 +177,13 @@ def main():
             f"**{median['ours'] / median['kernel']:.2f}** | {diff['output']:.1e} / {diff['gradient']:.1e} |",
             flush=True,
         )
+    print(f"\n### One edge dropout (keep rate {args.keep_rate}), median seconds\n")
+    print("| dataset | coo masks (RLMRec's way; matrix only) | ours (matrix and transpose) | masks / ours |")
+    print("|---|---|---|---|")
+    for dataset in args.datasets.split(","):
+        median = dropout_times(*training_graph(args.data_path, dataset), args.keep_rate, args.repeats)
+        masks, ours = median["coo masks"], median["ours"]
+        print(f"| {dataset} | {masks:.4f} | {ours:.4f} | **{masks / ours:.2f}** |", flush=True)
     if not args.epochs:
         return
     print(f"\n### Whole training epochs ({args.config_files}), median seconds of {args.rounds}\n")
