@@ -43,6 +43,17 @@ def training_graph(data_path, dataset):
     return len(user_ids), len(item_ids), users, items
 
 
+def round_robin_medians(ways, repeats):
+    """Median seconds of each callable of ``ways``, timed in turn ``repeats`` times (so load drifts hit all alike)."""
+    times = {name: [] for name in ways}
+    for _ in range(repeats):
+        for name, way in ways.items():
+            start = time.perf_counter()
+            way()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def step_times(n_users, n_items, users, items, dim, n_layers, repeats):
     from recbole_darec.model.graph import normalized_adjacency, propagate
 
@@ -75,17 +86,12 @@ def step_times(n_users, n_items, users, items, dim, n_layers, repeats):
         "kernel": kernel_step,
     }
     results = {name: way() for name, way in ways.items()}  # warm-up, and the numbers compared below
-    times = {name: [] for name in ways}
-    for _ in range(repeats):
-        for name, way in ways.items():
-            start = time.perf_counter()
-            way()
-            times[name].append(time.perf_counter() - start)
+    medians = round_robin_medians(ways, repeats)
     agreement = {
         "output": (results["coo"][0] - results["ours"][0]).abs().max().item(),
         "gradient": (results["coo"][1] - results["ours"][1]).abs().max().item(),
     }
-    return {name: statistics.median(t) for name, t in times.items()}, ours.nnz(), agreement
+    return medians, ours.nnz(), agreement
 
 
 def dropout_times(n_users, n_items, users, items, keep_rate, repeats):
@@ -100,13 +106,7 @@ def dropout_times(n_users, n_items, users, items, keep_rate, repeats):
         return torch.sparse_coo_tensor(indices[:, keep], values[keep] / keep_rate, coo.shape, check_invariants=False)
 
     ways = {"coo masks": masked_coo, "ours": lambda: ours.drop_edges(keep_rate)}
-    times = {name: [] for name in ways}
-    for _ in range(repeats):
-        for name, way in ways.items():
-            start = time.perf_counter()
-            way()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return round_robin_medians(ways, repeats)
 
 
 def epoch_times(dataset, data_path, config_files, rounds):
