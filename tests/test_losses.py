@@ -6,7 +6,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from recbole_darec.model.darec import distinct
 from recbole_darec.model.losses import (
     center_alignment,
     cluster_means,
@@ -155,9 +154,3 @@ def test_cka_form_is_zero_for_a_rotation_and_not_met_by_a_collapse():
     unrelated = cka_alignment(x, torch.randn(3, 64, 8, generator=g))
     collapsed = cka_alignment(torch.ones(3, 64, 8) + 1e-6 * torch.randn(3, 64, 8, generator=g), x)
     assert (unrelated > 0.5).all() and (collapsed > 0.5).all()
-
-
-def test_distinct_ids_are_torch_unique_without_a_sort():
-    ids = torch.tensor([5, 0, 3, 5, 9, 3, 3])
-    assert torch.equal(distinct(ids, 10), torch.unique(ids))
-    assert distinct(torch.tensor([], dtype=torch.long), 4).numel() == 0

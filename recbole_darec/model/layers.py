@@ -1,5 +1,6 @@
-"""Layers several models share: RLMRec's projector, the combination of propagation layers, and the
-initialisation of ID embedding tables from the profile vectors (``profile_init: projection``)."""
+"""Layers several models share: RLMRec's projector, the combination of propagation layers, the
+initialisation of ID embedding tables from the profile vectors (``profile_init: projection``), and a batch's
+distinct ids."""
 
 import torch
 from torch import nn
@@ -14,6 +15,15 @@ def projector(in_dim, out_dim, hidden=None):
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
     return layers
+
+
+def distinct(ids, size):
+    """``torch.unique(ids)`` (ascending) for ids in ``[0, size)``, read off a presence mask: no sort (a batch's
+    4,096 users and 8,192 items on Last.fm: 45 instead of 436 us). The ``unique`` rows of DaRec's terms, RLMRec-Con
+    and SimGCL's contrastive loss."""
+    present = torch.zeros(size, dtype=torch.bool, device=ids.device)
+    present[ids] = True
+    return present.nonzero().squeeze(1)
 
 
 def combine_layers(layers, how):

@@ -24,7 +24,7 @@ from torch import nn
 
 from recbole_darec.checks import ConfigError, check_value, check_weight
 from recbole_darec.model.aligned import AlignedModel, ProfileAlignment
-from recbole_darec.model.layers import projector
+from recbole_darec.model.layers import distinct, projector
 from recbole_darec.model.losses import info_nce
 
 
@@ -47,8 +47,8 @@ class RLMRecConAlignment(ProfileAlignment):
                 + info_nce(item_all[neg_items], self.projector(item_profile[neg_items]), t)
             )
         else:
-            users = torch.unique(users)
-            items = torch.unique(torch.cat([pos_items, neg_items]))
+            users = distinct(users, len(user_all))
+            items = distinct(torch.cat([pos_items, neg_items]), len(item_all))
             total = info_nce(user_all[users], self.projector(user_profile[users]), t) + info_nce(
                 item_all[items], self.projector(item_profile[items]), t
             )

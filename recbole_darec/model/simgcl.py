@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from recbole_darec.checks import check_value
+from recbole_darec.model.layers import distinct
 from recbole_darec.model.lightgcn import LightGCN
 from recbole_darec.model.losses import info_nce
 
@@ -45,7 +46,7 @@ class SimGCL(LightGCN):
         """InfoNCE between two perturbed views of the batch's users and of its positive items."""
         users, items = interaction[self.USER_ID], interaction[self.ITEM_ID]
         if self.cl_rows == "unique":
-            users, items = torch.unique(users), torch.unique(items)
+            users, items = distinct(users, self.n_users), distinct(items, self.n_items)
         user_1, item_1 = self.forward(adj=adj, perturb=self.perturb)
         user_2, item_2 = self.forward(adj=adj, perturb=self.perturb)
         if self.cl_negatives == "all":
