@@ -1,7 +1,8 @@
 """A benchmark suite in one command: every dataset x backbone x model x seed of a suite file, then one report.
 
     python -m recbole_darec.benchmark properties/suites/leakfree.yaml [--out=results/leakfree] [--jobs=2]
-        [--datasets=dbbook] [--backbones=LightGCN] [--seeds=2023,2024,] [--report_only] [--threads=1] [--key=value ...]
+        [--datasets=dbbook] [--backbones=LightGCN] [--models=LightGCN,DaRecLightGCN] [--seeds=2023,2024,]
+        [--report_only] [--threads=1] [--key=value ...]
 
 A suite file names the seeds, settings for every run, and per dataset its preset files and, per backbone,
 more preset files and its models (the backbone itself first: the baseline). A model may also be a variant,
@@ -20,7 +21,8 @@ reported under its name::
 
 Each (dataset, backbone) runs through :mod:`recbole_darec.compare` into ``<out>/<dataset>-<backbone>``, so a
 suite cut short resumes where it stopped; ``--seeds`` runs and reports a part of the suite's seeds, so one
-suite can be shared between machines whose row files are merged later (``docs/results/records/``). Then
+suite can be shared between machines whose row files are merged later (``docs/results/records/``), and
+``--models`` trains only some of its models (more seeds for the closest ones) while reporting all. Then
 ``<out>/report.md`` (with ``report.csv`` behind it): per dataset and backbone, mean ± std of Recall@20 and
 NDCG@20, the gain over the backbone and over RLMRec-Con (the ``RLMRecCon*`` model of that backbone) with
 paired t-tests on the seeds both finished, the metric by users' activity quartile and for warm and cold
@@ -45,14 +47,15 @@ SELECTION_METRIC = "valid_recall@20"  # shown beside them: settings are chosen o
 SIGNIFICANCE = 0.05
 
 
-def run_suite(seeds, settings, overrides, groups, out, jobs):
+def run_suite(seeds, settings, overrides, groups, out, jobs, trained=None):
     """Every (group, variant, model, seed) through compare (which skips finished runs), ``jobs`` at a time, with
-    the suite's settings, the group's, the variant's and the command line's, in that order of precedence.
+    the suite's settings, the group's, the variant's and the command line's, in that order of precedence;
+    ``trained``, if given, the suite's names (a variant's or a model's) of the only models to train.
 
     Seed by seed (every run of a seed is started before any of the next), so a suite cut short leaves
     complete pairs for the paired tests; runs of one folder may finish together, which compare's row files
-    and lock are made for. A last pass over all seeds (nothing left to train) rewrites each folder's
-    results.md. Returns the exit codes of the (dataset, backbone, variant) groups that had a failed run.
+    and lock are made for. A last pass over all seeds (``--report_only``: nothing trained) rewrites each
+    folder's results.md. Returns the exit codes of the (dataset, backbone, variant) groups that had a failed run.
     """
     tasks, folders = [], []
     for dataset, backbone, files, models, group_settings in groups:
@@ -65,11 +68,12 @@ def run_suite(seeds, settings, overrides, groups, out, jobs):
             if files:
                 base.append(f"--config_files={' '.join(files)}")
             key = (dataset, backbone, variant)
-            folders.append([f"--models={','.join(classes)}", f"--seeds={seeds}", *base])
+            folders.append([f"--models={','.join(classes)}", f"--seeds={seeds}", *base, "--report_only"])
             tasks += [
                 (seed, key, [f"--models={model}", f"--seeds={seed},", *base])
                 for seed in seeds_from(seeds)
                 for model in classes
+                if trained is None or (variant or model) in trained
             ]
     tasks.sort(key=lambda task: task[0])  # stable: within a seed, the suite's order
     failed = {}
@@ -83,7 +87,7 @@ def run_suite(seeds, settings, overrides, groups, out, jobs):
         for key, code in pool.map(run, tasks):
             if code:
                 failed[key] = code
-    for argv in folders:  # every seed's row is in place: this only rewrites the folder's tables
+    for argv in folders:
         compare.main(argv)
     return failed
 
@@ -185,6 +189,9 @@ def main(argv=None):
     parser.add_argument("--datasets", default=None, help="run only these datasets of the suite (comma-separated)")
     parser.add_argument("--backbones", default=None, help="run only these backbones of the suite (comma-separated)")
     parser.add_argument(
+        "--models", default=None, help="train only these models of the suite (their names in it); report all"
+    )
+    parser.add_argument(
         "--seeds", default=None, help="run and report only these of the suite's seeds (a count or a list: 2023,2024,)"
     )
     args, unknown = parser.parse_known_args(argv)
@@ -199,6 +206,13 @@ def main(argv=None):
                 if unknown_names:
                     raise SuiteError(f"{args.suite} has no {', '.join(unknown_names)} (it has: {', '.join(known)}).")
                 groups = [group for group in groups if group[position] in names]
+        trained = None
+        if args.models:
+            trained = name_list(args.models)
+            known = list(dict.fromkeys(name for group in groups for name, _, _ in group[3]))
+            unknown_names = [name for name in trained if name not in known]
+            if unknown_names:
+                raise SuiteError(f"{args.suite} has no model {', '.join(unknown_names)} (it has: {', '.join(known)}).")
         if args.seeds:
             seeds = chosen_seeds(args.suite, seeds, args.seeds)
     except (ConfigError, SuiteError) as err:
@@ -207,7 +221,7 @@ def main(argv=None):
     out = args.out or os.path.join("results", os.path.splitext(os.path.basename(args.suite))[0])
     os.makedirs(out, exist_ok=True)
     compare.stop_runs_with_this_process()
-    failed = {} if args.report_only else run_suite(seeds, settings, overrides, groups, out, args.jobs)
+    failed = {} if args.report_only else run_suite(seeds, settings, overrides, groups, out, args.jobs, trained)
     text, table = build_report(groups, out, seeds)
     command = echoed_command("benchmark", argv)
     title = f"# Benchmark suite {args.suite}, seeds {seeds.rstrip(',')}\n\nCommand: `{command}`\n\n"

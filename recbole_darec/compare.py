@@ -70,6 +70,9 @@ def main(argv=None):
         "compare costs only between runs made with the same --jobs)",
     )
     parser.add_argument("--main_metric", default=None, help="defaults to the config's valid_metric, lower-cased")
+    parser.add_argument(
+        "--report_only", action="store_true", help="rewrite the tables from the runs stored so far, train nothing"
+    )
     args, unknown = parser.parse_known_args(argv)
     try:
         overrides = parse_overrides(unknown)
@@ -88,7 +91,8 @@ def main(argv=None):
         for model in models:
             done = next((r for r in rows if r["model"] == model and r["seed"] == seed and r["status"] == "ok"), None)
             if done is None:
-                pending.append((model, seed))
+                if not args.report_only:
+                    pending.append((model, seed))
                 continue
             why = recorded_run_differs(done, args.dataset, args.config_files, run_settings(overrides, out))
             if why:

@@ -37,6 +37,7 @@ def test_suite_files_are_checked_before_anything_runs(tmp_path, repo_root):
     with pytest.raises(SuiteError, match="config file nowhere.yaml does not exist"):
         load_suite(missing)
     assert main([os.path.join(repo_root, "properties", "suites", "smoke.yaml"), "--backbones=SGL"]) == 2
+    assert main([os.path.join(repo_root, "properties", "suites", "smoke.yaml"), "--models=DaRec"]) == 2
     with pytest.raises(SuiteError, match=r"unknown top-level key\(s\) \['seed'\]"):
         load_suite(write_suite(tmp_path / "c.yaml", "seed: 3\n"))
     with pytest.raises(SuiteError, match=r"d.yaml: seeds 2020 is read as a number .* seeds: \[2020\]"):
@@ -119,11 +120,23 @@ def test_a_suite_runs_seed_by_seed_across_groups_and_variants(tmp_path, monkeypa
         ("--models=LightGCN", "--seeds=2021,", "--out=o/toy-LightGCN"),
         ("--models=AlphaRec", "--seeds=2021,", "--out=o/toy-LightGCN"),
         ("--models=DaRecLightGCN", "--seeds=2021,", "--out=o/toy-LightGCN/DaRec-fused"),
-        # the last pass, one per folder: every seed, nothing left to train, the folder's tables rewritten
+        # the last pass, one per folder: every seed, nothing trained, the folder's tables rewritten
         ("--models=LightGCN,AlphaRec", "--seeds=2", "--out=o/toy-LightGCN"),
         ("--models=DaRecLightGCN", "--seeds=2", "--out=o/toy-LightGCN/DaRec-fused"),
     ]
+    assert all(a[-1] == "--report_only" for a in calls[-2:]) and "--report_only" not in calls[0]
     assert "--epochs=3" in calls[0] and "--darec_score=fused" in calls[2]  # the command line beats the suite
+    calls.clear()  # more seeds for some models only: a variant by its name, a plain model by its class
+    groups = [("toy", "LightGCN", [], models, {})]
+    assert benchmark.run_suite("2", {}, {}, groups, "o", 1, trained=["DaRec-fused", "AlphaRec"]) == {}
+    trained = [(a[0], a[1]) for a in calls if a[-1] != "--report_only"]
+    assert trained == [
+        ("--models=AlphaRec", "--seeds=2020,"),
+        ("--models=DaRecLightGCN", "--seeds=2020,"),
+        ("--models=AlphaRec", "--seeds=2021,"),
+        ("--models=DaRecLightGCN", "--seeds=2021,"),
+    ]
+    assert len(calls) == len(trained) + 2  # every folder's tables still rewritten, LightGCN's rows included
 
 
 def test_seeds_runs_and_reports_a_part_of_the_suite(tmp_path, monkeypatch, capsys):

@@ -238,3 +238,18 @@ def test_a_run_cut_short_is_continued_from_its_last_epoch_to_the_same_figures(tm
     metrics = [k for k in fresh if k.startswith(("test_", "valid_")) and k != "valid_curve"]
     assert metrics and all(resumed[k] == fresh[k] for k in metrics)
     assert not list(cut.glob("saved/*.last.pth"))  # recorded: a rerun trains afresh
+
+
+def test_report_only_rewrites_the_tables_of_the_runs_so_far_and_trains_nothing(tmp_path, monkeypatch):
+    """A model with fewer seeds than asked is reported on the seeds it has; the missing ones are not trained."""
+    import json
+
+    import recbole_darec.compare as compare
+
+    (tmp_path / "runs").mkdir()
+    for model, seed in (("A", 2020), ("A", 2021), ("B", 2020)):
+        (tmp_path / "runs" / f"{model}-seed{seed}.json").write_text(json.dumps(ok_row(model, seed)))
+    monkeypatch.setattr(compare, "run_one", lambda *args: pytest.fail("nothing should train"))
+    assert compare.main(["--models=A,B", "--seeds=2", f"--out={tmp_path}", "--report_only"]) == 0
+    table = (tmp_path / "results.md").read_text()
+    assert "| A | 2 |" in table and "| B | 1 |" in table
