@@ -28,22 +28,32 @@ def test_similarity_measures_see_rotations_and_not_noise():
     assert linear_cka(x, other) < 0.2 and knn_overlap(x, other) < 0.3
 
 
-def test_knn_overlap_in_row_chunks_matches_a_written_out_count():
-    g = torch.Generator().manual_seed(2)
-    x, y = torch.randn(50, 6, generator=g), torch.randn(50, 6, generator=g)
-    k, shared = 5, 0
-    for i in range(50):  # each row's k nearest other rows by cosine, in both representations
+def written_out_shares(x, y, k):
+    """Each row's share of its k nearest other rows (cosine) that x and y have in common, by a plain loop."""
+    shares = []
+    for i in range(len(x)):
         near = [
             set(
-                sorted((j for j in range(50) if j != i), key=lambda j: -float(torch.cosine_similarity(z[i], z[j], 0)))[
-                    :k
-                ]
+                sorted(
+                    (j for j in range(len(x)) if j != i), key=lambda j: -float(torch.cosine_similarity(z[i], z[j], 0))
+                )[:k]
             )
             for z in (x, y)
         ]
-        shared += len(near[0] & near[1])
-    assert knn_overlap(x, y, k=k, chunk=7) == pytest.approx(shared / (50 * k))
-    assert knn_overlap(x, y, k=k, chunk=7) == knn_overlap(x, y, k=k)
+        shares.append(len(near[0] & near[1]) / k)
+    return shares
+
+
+def test_knn_overlap_in_row_chunks_matches_a_written_out_count():
+    g = torch.Generator().manual_seed(2)
+    x, y = torch.randn(50, 6, generator=g), torch.randn(50, 6, generator=g)
+    shares = written_out_shares(x, y, k=5)
+    assert knn_overlap(x, y, k=5, chunk=7) == pytest.approx(np.mean(shares))
+    assert knn_overlap(x, y, k=5, chunk=7) == knn_overlap(x, y, k=5)
+    # the first 12 rows ask, all 50 answer: the mean of those rows' shares, in any chunking
+    assert knn_overlap(x, y, k=5, chunk=7, queries=12) == pytest.approx(np.mean(shares[:12]))
+    assert knn_overlap(x, y, k=5, queries=12) == knn_overlap(x, y, k=5, chunk=5, queries=12)
+    assert knn_overlap(x, y, k=5, queries=500) == knn_overlap(x, y, k=5)
 
 
 def test_darec_logs_its_diagnostics_during_training(tmp_path, ml100k_profiles, build):

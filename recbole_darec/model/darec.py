@@ -118,6 +118,9 @@ class AnchoredHeads(nn.Module):
 
 
 CF_HEADS = ("linear", "mlp", "identity", "orthogonal", "split")  # DisentangledHeads' kinds, then AnchoredHeads'
+# The training log's neighbour overlap asks for the neighbours of this many of its (randomly drawn) sample nodes:
+# the top-20 searches of all 2,048 were 0.13 s a log, 16% of 100 LightGCN steps on Last.fm.
+DIAGNOSTIC_KNN_QUERIES = 512
 
 
 class DaRecAlignment(ProfileAlignment):
@@ -221,7 +224,9 @@ class DaRecAlignment(ProfileAlignment):
             nodes = self._node_sample(cf_all, 17)
             cf, llm = cf_all[nodes], llm_all[nodes]
             (cf_sh, cf_sp), (llm_sh, llm_sp) = self.cf_heads(cf), self.llm_heads(llm)
-            report = alignment_report(cf, llm, shared=(cf_sh, llm_sh), specific=(cf_sp, llm_sp))
+            report = alignment_report(
+                cf, llm, shared=(cf_sh, llm_sh), specific=(cf_sp, llm_sp), knn_queries=DIAGNOSTIC_KNN_QUERIES
+            )
             figures.update({f"{side}_{k}": round(v, 4) for k, v in report.items()})
         self.diagnostics = figures
         getLogger().info(f"DaRec diagnostics at step {self.step}: {figures}")

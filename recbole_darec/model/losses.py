@@ -1,5 +1,6 @@
 """Loss functions shared by SimGCL, RLMRec and DaRec."""
 
+import functools
 import math
 
 import torch
@@ -124,7 +125,9 @@ def cluster_means(x, index, n_clusters, backend="auto"):
     return sums / counts.clamp(min=1).unsqueeze(1).to(x.dtype), counts
 
 
+@functools.cache
 def _has_torch_scatter():
+    """Probed once: Python does not remember a failed import, and retrying it cost 25 us every step."""
     try:
         import torch_scatter  # noqa: F401
     except ImportError:
