@@ -56,9 +56,13 @@ def _locked(out):
 
 
 def _row_files(out):
-    """The rows of every run under ``<out>/runs`` (a row file holds model, seed and status)."""
+    """The rows of every run under ``<out>/runs`` (a row file holds model, seed and status). A finished run's
+    ``.metrics.json`` lies beside them until its compare has read it: not a row (another compare storing a row
+    at that moment read it as one and stopped)."""
     rows = []
     for path in sorted(glob.glob(os.path.join(out, "runs", "*.json"))):
+        if path.endswith(".metrics.json"):
+            continue
         with open(path) as f:
             rows.append(json.load(f))
     return rows

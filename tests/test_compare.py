@@ -253,3 +253,15 @@ def test_report_only_rewrites_the_tables_of_the_runs_so_far_and_trains_nothing(t
     assert compare.main(["--models=A,B", "--seeds=2", f"--out={tmp_path}", "--report_only"]) == 0
     table = (tmp_path / "results.md").read_text()
     assert "| A | 2 |" in table and "| B | 1 |" in table
+
+
+def test_a_run_finishing_beside_a_stored_row_is_not_read_as_a_row(tmp_path):
+    """Another compare's run that just finished leaves its ``.metrics.json`` in runs/ until it is read."""
+    import json
+
+    from recbole_darec.compare import store_row
+
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "B-seed2020.metrics.json").write_text(json.dumps({"test_recall@20": 0.2}))
+    rows = store_row(str(tmp_path), ok_row("A", 2020))
+    assert [(r["model"], r["seed"]) for r in rows] == [("A", 2020)]
