@@ -32,7 +32,7 @@ def main(argv=None):
     from recbole_darec.checks import ConfigError
     from recbole_darec.cli import parse_overrides
     from recbole_darec.data import AtomicFileError, DatasetError, DatasetNotFoundError
-    from recbole_darec.model.lookup import UnknownModelError
+    from recbole_darec.model.lookup import UnknownModelError, UnsupportedModelError
     from recbole_darec.profiles import ProfileError
     from recbole_darec.quick_start import run
 
@@ -60,6 +60,7 @@ def main(argv=None):
         return 130
     except (
         UnknownModelError,
+        UnsupportedModelError,
         ConfigError,
         CheckpointError,
         DatasetError,

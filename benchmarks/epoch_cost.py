@@ -27,7 +27,7 @@ def build(model, dataset, overrides):
     config, net, train_data = build_untrained(
         model, dataset, config_dict=dict(overrides, state="ERROR", show_progress=False)
     )
-    return get_trainer(config["MODEL_TYPE"], config["model"])(config, net), train_data
+    return get_trainer(config, net)(config, net), train_data
 
 
 def peak_memory_child(model, dataset, overrides):

@@ -120,13 +120,13 @@ def epoch_times(dataset, data_path, config_files, rounds):
     for name in ("LightGCN", "DaRecLightGCN", "AlphaRec"):
         settings = {"state": "ERROR", "show_progress": False, "checkpoint_dir": scratch, "data_path": data_path}
         config, net, train_data = build_untrained(name, dataset, config_files, settings)
-        built[name] = (get_trainer(config["MODEL_TYPE"], config["model"])(config, net), train_data)
+        built[name] = (get_trainer(config, net)(config, net), train_data)
         if name == "LightGCN":
             start = time.perf_counter()
             theirs = RecBoleLightGCN(config, train_data._dataset)
             build_seconds = {"RecBole LightGCN": time.perf_counter() - start}
             theirs.load_state_dict(net.state_dict())
-            built["RecBole LightGCN"] = (get_trainer(config["MODEL_TYPE"], "LightGCN")(config, theirs), train_data)
+            built["RecBole LightGCN"] = (get_trainer(config, theirs)(config, theirs), train_data)
     start = time.perf_counter()
     built["LightGCN"][0].model.get_norm_adj_mat()
     build_seconds["LightGCN"] = time.perf_counter() - start

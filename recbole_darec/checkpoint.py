@@ -218,6 +218,14 @@ def check_same_data(path, checkpoint, fingerprint):
     return True
 
 
+def tensor_parameters(model):
+    """RecBole's "other parameters" of ``model`` that a weights-only checkpoint can hold (tensors and numbers).
+    Fitted models keep numpy and scipy matrices there, which a rebuilt model computes again from the same data."""
+    other = model.other_parameter() or {}
+    kept = {k: v for k, v in other.items() if isinstance(v, (torch.Tensor, int, float, bool)) or v is None}
+    return kept or None
+
+
 def restore_model(model, checkpoint):
     """Put a loaded checkpoint's weights and RecBole's "other parameters" into ``model``."""
     model.load_state_dict(checkpoint["state_dict"])

@@ -35,7 +35,7 @@ from recbole.config import Config as RecBoleConfig
 from recbole_darec.checks import ConfigError, check_value
 from recbole_darec.data.corruption import corruption_settings
 from recbole_darec.filenames import profile_kinds, split_config_path
-from recbole_darec.model.lookup import get_model
+from recbole_darec.model.lookup import check_supported, get_model
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 RECBOLE_PROPERTIES_DIR = os.path.join(os.path.dirname(os.path.abspath(recbole.__file__)), "properties")
@@ -162,9 +162,9 @@ class Config(RecBoleConfig):
             dataset = self.external_config_dict.get("dataset")
             if dataset is None:
                 raise ConfigError("no dataset given: pass --dataset=<name> (e.g. --dataset=ml-100k).")
-        if isinstance(model, str):
-            return model, get_model(model), dataset
-        return model.__name__, model, dataset
+        model_class = get_model(model) if isinstance(model, str) else model
+        check_supported(model_class.__name__, model_class)
+        return model_class.__name__, model_class, dataset
 
     def _load_internal_config_dict(self, model, model_class, dataset):
         super()._load_internal_config_dict(model, model_class, dataset)

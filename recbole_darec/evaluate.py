@@ -97,7 +97,7 @@ def rescore(model_file, overrides, alignment=False):
     checkpoint = load_checkpoint(model_file)
     config, model, dataset, train_data, _, test_data = rebuild_from_checkpoint(model_file, checkpoint, overrides)
     configure_runtime(config)
-    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
+    trainer = get_trainer(config, model)(config, model)
     with torch.no_grad():
         result, by_group = evaluate_by_group(trainer, test_data, train_data._dataset, load_best_model=False)
         figures = scoring_alignment(model, dataset) if alignment else {}

@@ -73,7 +73,7 @@ def run_recbole_darec(
 
     _, model, train_data, valid_data, test_data = _build(config, logger)
     logger.info(model)
-    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
+    trainer = get_trainer(config, model)(config, model)
     if resume == "latest":
         resume = latest_last_checkpoint(config)
     elif resume == "if_any":

@@ -23,7 +23,6 @@ import numpy as np
 import torch
 from recbole.trainer import Trainer as RecBoleTrainer
 from recbole.trainer.trainer import AbstractTrainer
-from recbole.utils import ModelType
 from recbole.utils import get_trainer as recbole_get_trainer
 from torch.nn.parallel import DistributedDataParallel
 
@@ -35,6 +34,7 @@ from recbole_darec.checkpoint import (
     load_checkpoint,
     restore_model,
     save_checkpoint,
+    tensor_parameters,
 )
 from recbole_darec.data.identity import data_fingerprint
 
@@ -112,7 +112,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
             cur_step=self.cur_step,
             best_valid_score=float(self.best_valid_score),
             best_valid_result=json.dumps(self.best_valid_result),
-            other_parameter=self.model.other_parameter(),
+            other_parameter=tensor_parameters(self.model),
             optimizer=self.optimizer.state_dict(),
             best_model_file=self.saved_model_file,
             best_epoch=-1 if self.best_epoch is None else self.best_epoch,
@@ -260,9 +260,42 @@ def latest_last_checkpoint(config):
     )
 
 
-def get_trainer(model_type, model_name):
-    """Every model runs under our trainer (safe checkpoints, resume) unless RecBole needs a special one."""
-    recbole_trainer = recbole_get_trainer(model_type, model_name)
-    if model_type == ModelType.GENERAL and recbole_trainer.__name__ == "Trainer":
+def is_fitted(model):
+    """A model with nothing to learn by gradient (EASE, ItemKNN, Pop, SLIMElastic, ADMMSLIM, NCEPLRec, L3AE, ...):
+    RecBole gives such models one placeholder parameter so that its trainer has something to step."""
+    return not any(p.requires_grad and p.numel() > 1 for p in model.parameters())
+
+
+class FittedTrainer(Trainer):
+    """One pass over the training data (Pop counts there; closed forms were fitted when built), then one
+    validation and one checkpoint whatever ``eval_step``, ``epochs`` or ``stopping_warmup`` say: RecBole's
+    TraditionalTrainer skips the checkpoint when ``eval_step`` > 1 and then tests a file that was never written.
+
+    The checkpoint records the run's settings and data fingerprint like every other; a fitted model's matrices
+    (numpy and scipy objects, up to items x items) are not stored: a closed form is deterministic, so a model
+    rebuilt from the checkpoint's settings on the same data (checked by the fingerprint) refits to the same
+    numbers, and tensors a pass computes (Pop's counts) are stored as RecBole's "other parameters"."""
+
+    def __init__(self, config, model):
+        super().__init__(config, model)
+        self.epochs, self.eval_step, self.stopping_warmup = 1, 1, 0
+
+
+def _with_safe_checkpoints(recbole_trainer):
+    """RecBole's special trainer for one model (NCL, RecVAE) under our checkpoints and resume: our Trainer's
+    methods first in the MRO, the special trainer's own ``fit`` / ``_train_epoch`` beneath them."""
+    return type(recbole_trainer.__name__, (Trainer, recbole_trainer), {"__doc__": recbole_trainer.__doc__})
+
+
+def get_trainer(config, model):
+    """The trainer class for ``model``: ours (safe checkpoints, resume) for every general recommender, RecBole's
+    special training loop kept where a model has one; RecBole's own trainer for other model types. Models whose
+    training this package cannot run were refused when their Config was built (``lookup.check_supported``)."""
+    recbole_trainer = recbole_get_trainer(config["MODEL_TYPE"], config["model"])
+    if not issubclass(recbole_trainer, RecBoleTrainer):  # e.g. the decision-tree trainers of context-aware models
+        return recbole_trainer
+    if is_fitted(model):
+        return FittedTrainer
+    if recbole_trainer.__name__ in ("Trainer", "TraditionalTrainer"):
         return Trainer
-    return recbole_trainer
+    return _with_safe_checkpoints(recbole_trainer)

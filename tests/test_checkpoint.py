@@ -67,7 +67,7 @@ def test_checkpoint_reloads_safely_and_reproduces_test_metrics(trained_lightgcn)
     checkpoint = load_checkpoint(result["model_file"])
     assert checkpoint["config"]["model"] == "LightGCN"
     config, model, _, _, _, test_data = load_data_and_model(result["model_file"])
-    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
+    trainer = get_trainer(config, model)(config, model)
     reloaded = trainer.evaluate(test_data, load_best_model=False)
     assert dict(reloaded) == dict(result["test_result"])
 

@@ -10,8 +10,9 @@ from recbole_darec.data.dataset import Dataset, DatasetError, DatasetNotFoundErr
 
 
 def create_dataset(config):
-    """Our checked :class:`Dataset` for general recommenders; RecBole's own classes otherwise."""
-    if config["MODEL_TYPE"] == ModelType.GENERAL:
+    """Our checked :class:`Dataset` for general recommenders (fitted ones included); RecBole's own classes
+    otherwise."""
+    if config["MODEL_TYPE"] in (ModelType.GENERAL, ModelType.TRADITIONAL):
         return Dataset(config)
     return recbole_create_dataset(config)
 

@@ -156,8 +156,8 @@ class Dataset(RecBoleDataset):
                 )
             self.logger.warning(message + "; they get zero vectors (profile_allow_missing: True).")
 
-    def profile_matrix(self, kind):
-        """Float tensor [n_users or n_items, d] of profile vectors, row = RecBole internal id, with the configured
+    def profile_matrix(self, kind, dtype=torch.float32):
+        """Tensor [n_users or n_items, d] of profile vectors, row = RecBole internal id, with the configured
         corruption applied (:mod:`recbole_darec.data.corruption`; none by default)."""
         suffix = next((s for s in self.profile_suffixes if VECTOR_KIND[s] == kind), None)
         if suffix is None:
@@ -166,7 +166,7 @@ class Dataset(RecBoleDataset):
         expected = self.user_num if kind == "user" else self.item_num
         if matrix.shape[0] != expected:
             raise DatasetError(f"{kind} profile matrix has {matrix.shape[0]} rows for {expected} {kind}s.")
-        clean = torch.as_tensor(matrix, dtype=torch.float32)
+        clean = torch.as_tensor(matrix, dtype=dtype)
         corrupted = corrupt_profiles(clean, kind, corruption_settings(self.config))
         if corrupted is not clean:
             changed = int((corrupted != clean).any(dim=1).sum())

@@ -4,6 +4,7 @@ from recbole_darec.model.alpharec import AlphaRec
 from recbole_darec.model.darec_lightgcn import DaRecLightGCN
 from recbole_darec.model.darec_sgl import DaRecSGL
 from recbole_darec.model.darec_simgcl import DaRecSimGCL
+from recbole_darec.model.l3ae import L3AE
 from recbole_darec.model.lightgcn import LightGCN
 from recbole_darec.model.rlmrec_con_lightgcn import RLMRecConLightGCN
 from recbole_darec.model.rlmrec_con_sgl import RLMRecConSGL
@@ -16,6 +17,7 @@ from recbole_darec.model.simgcl import SimGCL
 
 __all__ = [
     "AlphaRec",
+    "L3AE",
     "LightGCN",
     "SGL",
     "SimGCL",

@@ -2,10 +2,18 @@
 RecBole's own lookup knows only its modules)."""
 
 import importlib
+import importlib.util
+
+from recbole.trainer.trainer import PretrainTrainer
+from recbole.utils import get_trainer as recbole_get_trainer
 
 
 class UnknownModelError(ValueError):
     """A model name that neither this package nor RecBole defines; the message lists ours."""
+
+
+class UnsupportedModelError(ValueError):
+    """A RecBole built-in this package cannot run; the message says why, before any work."""
 
 
 RECBOLE_MODEL_MODULES = (
@@ -38,3 +46,22 @@ def get_model(model_name):
         f"unknown model '{model_name}'. This package provides: {', '.join(our_model_names())}; "
         "RecBole's built-in models (LightGCN, SGL, BPR, NCL, ...) work too. Names are case-sensitive."
     )
+
+
+# built-ins that import an optional package when they train: (module, what to install)
+OPTIONAL_PACKAGES = {"NCL": ("faiss", "faiss-cpu")}
+
+
+def check_supported(model_name, model_class):
+    """Refuse, before any data is read, a built-in whose training this package cannot run."""
+    module, package = OPTIONAL_PACKAGES.get(model_name, (None, None))
+    if module and importlib.util.find_spec(module) is None:
+        raise UnsupportedModelError(
+            f"{model_name} needs the '{module}' package for its training, which is not installed: pip install {package}"
+        )
+    trainer = recbole_get_trainer(model_class.type, model_name)
+    if issubclass(trainer, PretrainTrainer):
+        raise UnsupportedModelError(
+            f"{model_name} trains in separate pre-training stages ({trainer.__name__}: train_stage, pre_model_path) "
+            "whose RecBole-format checkpoints this package does not load: run it with RecBole itself."
+        )
