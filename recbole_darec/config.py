@@ -35,6 +35,7 @@ from recbole.config import Config as RecBoleConfig
 from recbole_darec.checks import ConfigError, check_value
 from recbole_darec.data.corruption import corruption_settings
 from recbole_darec.filenames import profile_kinds, split_config_path
+from recbole_darec.model.hooks import AlignmentHooks
 from recbole_darec.model.lookup import check_supported, get_model
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -211,6 +212,14 @@ class Config(RecBoleConfig):
             raise ConfigError(
                 f"stopping_warmup = {warmup} epochs is not below epochs = {epochs}: no validation would count "
                 "towards choosing the best state; lower stopping_warmup or raise epochs."
+            )
+        if self.final_config_dict.get("profile_init", "none") != "none" and not issubclass(
+            self.model_class, AlignmentHooks
+        ):
+            raise ConfigError(
+                f"profile_init = {self['profile_init']} starts ID embedding tables of this package's models (LightGCN, "
+                f"SGL, SimGCL and their aligned forms); {self.model} has none of ours, so it would be ignored: leave "
+                "profile_init at none."
             )
         if corruption_settings(self) and not profile_kinds(self):
             raise ConfigError(

@@ -137,3 +137,8 @@ def test_fitted_models_are_those_with_nothing_to_learn_by_gradient():
     assert is_fitted(placeholder)
     placeholder.embedding = torch.nn.Embedding(3, 2)
     assert not is_fitted(placeholder)
+
+
+def test_profile_init_is_refused_for_a_model_without_our_id_tables(tmp_path, base_config):
+    with pytest.raises(ConfigError, match="profile_init = spaced_dims .* EASE has none of ours"):
+        Config(model="EASE", dataset="ml-100k", config_dict=base_config(tmp_path, profile_init="spaced_dims"))

@@ -157,3 +157,22 @@ def test_alpharec_loss_is_an_infonce_of_cosines_against_uniform_negatives(cold_s
             )
             expected += float(torch.logsumexp(logits, 0) - logits[0])
     assert loss.item() == pytest.approx(expected / 3, rel=1e-5)
+
+
+@pytest.mark.parametrize("how", ["random_dims", "spaced_dims", "top_variance_dims"])
+def test_llminit_selections_start_the_tables_from_chosen_coordinates_as_they_are(cold_split, how):
+    net, dataset = cold_split("LightGCN", profile_init=how, embedding_size=8)
+    users, items = dataset.profile_matrix("user").double(), dataset.profile_matrix("item").double()
+    table = net.user_embedding.weight.detach().double()[1:]
+    # each table column is one coordinate of the 16-d vectors, uncentred, all under one positive scale
+    ratios = table[:, :, None] / users[1:, None, :]  # [users, 8 columns, 16 coordinates]
+    chosen = [int((r.std(dim=0) / r.mean(dim=0).abs()).nan_to_num(float("inf")).argmin()) for r in ratios.unbind(1)]
+    selected = users[1:, chosen]
+    common = (table / selected).flatten()
+    assert torch.allclose(common, common.mean(), rtol=1e-4) and common.mean() > 0
+    assert chosen == sorted(set(chosen)) and len(chosen) == 8  # distinct, in order
+    stacked = torch.cat([users[1:], items[items.abs().sum(dim=1) > 0]])
+    if how == "spaced_dims":
+        assert chosen == [0, 2, 4, 6, 9, 11, 13, 15]
+    elif how == "top_variance_dims":
+        assert chosen == sorted(stacked.var(dim=0).argsort(descending=True)[:8].tolist())

@@ -8,15 +8,16 @@ terms on the main view) and, where it needs to, ``main_view_ego`` (RLMRec-Gen's 
 ``scoring_view`` (DaRec's inference rule). By default the scoring view is the propagated embeddings
 themselves, so ``full_sort_predict`` costs what the backbone's does.
 
-``profile_init: projection`` (every model here) starts the ID embedding tables from the profile
-vectors (:func:`profile_initialisation`) instead of a random draw.
+``profile_init`` (every model here: ``projection``, or LLMInit's ``random_dims``, ``spaced_dims``,
+``top_variance_dims``) starts the ID embedding tables from the profile vectors (:func:`profile_initialisation`)
+instead of a random draw.
 
 Every batch returns the same tuple (a term that is inactive on a batch is a zero tensor), so
 RecBole's trainer can add the terms up batch by batch.
 """
 
 from recbole_darec.checks import check_value
-from recbole_darec.model.layers import profile_initialisation
+from recbole_darec.model.layers import PROFILE_INIT_CHOICES, profile_initialisation
 
 
 class AlignmentHooks:
@@ -33,8 +34,9 @@ class AlignmentHooks:
 
     def __init__(self, config, dataset):
         super().__init__(config, dataset)
-        if check_value(config, "profile_init", str, None, choices={"none", "projection"}) == "projection":
-            profile_initialisation(self.user_embedding, self.item_embedding, dataset)
+        how = check_value(config, "profile_init", str, None, choices=PROFILE_INIT_CHOICES)
+        if how != "none":
+            profile_initialisation(self.user_embedding, self.item_embedding, dataset, how)
 
     def main_view_ego(self):
         """Initial embeddings ``[n_users + n_items, d]`` of this training step's main view."""

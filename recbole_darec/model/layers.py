@@ -32,27 +32,49 @@ def combine_layers(layers, how):
     return stacked.sum(dim=1) if how == "sum" else stacked.mean(dim=1)
 
 
-@torch.no_grad()
-def profile_initialisation(user_embedding, item_embedding, dataset):
-    """Start both ID embedding tables from the profile vectors mapped to the embedding size (our choice).
+# profile_init choices: how the profile vectors are mapped to the embedding size (none: RecBole's random start)
+PROFILE_INIT_CHOICES = {"none", "projection", "random_dims", "spaced_dims", "top_variance_dims"}
 
-    The map is fixed, not learned: the top principal directions of all users' and items' profile vectors
-    together (one map, so a user and the items it resembles start close), then rescaled to the standard
-    deviation of the table's random initialisation, so the optimiser sees the scale it was tuned for. The
-    tables stay free parameters afterwards. [PAD] and nodes without a profile vector (all-zero rows) keep
-    their random start.
+
+def _initial_map(stacked, dim, how):
+    """``(offset, [profile dim, <= dim] matrix)``: how a profile vector becomes a table row (before rescaling).
+
+    ``projection`` (ours): the top principal directions of the centred vectors. The other three select ``dim``
+    coordinates of the vectors as they are, as LLMInit does (Zhang et al., EMNLP 2025 Industry): ``random_dims``
+    a random subset (drawn from the run's seeded generator), ``spaced_dims`` evenly spaced coordinates (its
+    "uniform"), ``top_variance_dims`` the coordinates of largest variance over users and items (its
+    "variance-based")."""
+    width = stacked.shape[1]
+    if how == "projection":
+        mean = stacked.mean(dim=0)
+        _, _, directions = torch.linalg.svd(stacked - mean, full_matrices=False)
+        return mean, directions[:dim].T  # fewer columns when the vectors span fewer dimensions
+    if how == "random_dims":
+        chosen = torch.randperm(width)[:dim].sort().values
+    elif how == "spaced_dims":
+        chosen = torch.linspace(0, width - 1, min(dim, width)).round().long().unique()
+    else:
+        chosen = stacked.var(dim=0).argsort(descending=True)[:dim].sort().values
+    return torch.zeros(width, dtype=stacked.dtype), torch.eye(width, dtype=stacked.dtype)[:, chosen]
+
+
+@torch.no_grad()
+def profile_initialisation(user_embedding, item_embedding, dataset, how="projection"):
+    """Start both ID embedding tables from the profile vectors mapped to the embedding size (``how``:
+    :func:`_initial_map`), one map for users and items together, so a user and the items it resembles start
+    close; then rescaled to the standard deviation of the table's random initialisation, so the optimiser sees
+    the scale it was tuned for (our choice, for every ``how``). The tables stay free parameters afterwards. [PAD]
+    and nodes without a profile vector (all-zero rows) keep their random start.
     """
     vectors = [dataset.profile_matrix(kind) for kind in ("user", "item")]
     tables = (user_embedding.weight, item_embedding.weight)
     dim = tables[0].shape[1]
     present = [v.abs().sum(dim=1) > 0 for v in vectors]
     stacked = torch.cat([v[p] for v, p in zip(vectors, present)]).double()
-    mean = stacked.mean(dim=0)
-    _, _, directions = torch.linalg.svd(stacked - mean, full_matrices=False)
-    basis = directions[:dim].T  # [profile dim, embedding dim]; fewer when the vectors span fewer dimensions
+    offset, basis = _initial_map(stacked, dim, how)
     for table, vector, rows in zip(tables, vectors, present):
-        projected = (vector[rows].double() - mean) @ basis
+        mapped = (vector[rows].double() - offset) @ basis
         start = torch.zeros(int(rows.sum()), dim, dtype=torch.double)
-        start[:, : projected.shape[1]] = projected
+        start[:, : mapped.shape[1]] = mapped
         scale = table.std() / start.std().clamp(min=1e-12)
         table[rows.to(table.device)] = (start * scale).to(table.dtype).to(table.device)
