@@ -40,6 +40,7 @@ from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import name_list, override_args, parse_overrides, seeds_from
 from recbole_darec.reporting import echoed_command, mean_std_cell, render_groups, summarize
+from recbole_darec.run_store import run_problems
 from recbole_darec.suite import SuiteError, chosen_seeds, group_folder, group_name, group_rows, load_suite, variants
 
 REPORT_METRICS = ("test_recall@20", "test_ndcg@20")
@@ -90,6 +91,18 @@ def run_suite(seeds, settings, overrides, groups, out, jobs, trained=None):
     for argv in folders:
         compare.main(argv)
     return failed
+
+
+def suite_problems(settings, overrides, groups, trained=None):
+    """compare's checks (``run_problems``) of every run the suite would train, before the first one starts."""
+    problems = []
+    for dataset, backbone, files, models, group_settings in groups:
+        for variant, classes, variant_settings in variants(models):
+            wanted = [m for m in classes if trained is None or (variant or m) in trained]
+            merged = {**settings, **group_settings, **variant_settings, **overrides}
+            found = run_problems(wanted, dataset, " ".join(files) or None, merged)
+            problems += [f"{group_name(dataset, backbone, variant)} / {line}" for line in found]
+    return problems
 
 
 def _cell(stats):
@@ -218,6 +231,14 @@ def main(argv=None):
     except (ConfigError, SuiteError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if not args.report_only:
+        problems = suite_problems(settings, overrides, groups, trained)
+        if problems:
+            print(
+                "error: these runs of the suite cannot start; nothing was trained:\n  " + "\n  ".join(problems),
+                file=sys.stderr,
+            )
+            return 2
     out = args.out or os.path.join("results", os.path.splitext(os.path.basename(args.suite))[0])
     os.makedirs(out, exist_ok=True)
     compare.stop_runs_with_this_process()

@@ -47,6 +47,7 @@ from recbole_darec.run_store import (  # noqa: F401  (store_row, RunsStopped: th
     recorded_run_differs,
     row_file,
     run_one,
+    run_problems,
     run_settings,
     stop_runs_with_this_process,
     store_row,
@@ -102,6 +103,10 @@ def main(argv=None):
                     f"{model} seed {seed}: done earlier, kept"
                     + ("" if done.get("run_config") else " (recorded before rows kept their settings: not checked)")
                 )
+    problems = run_problems(sorted({model for model, _ in pending}), args.dataset, args.config_files, overrides)
+    if problems:
+        print("error: these runs cannot start; nothing was trained:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 2
     if conflicts:
         print(
             "error: these finished runs are not the runs this compare asks for:\n  "

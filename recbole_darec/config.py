@@ -139,12 +139,54 @@ _CHECKED_KEYS = {
 }
 
 
+# Folders whose files are presets a user names (the others hold defaults read automatically).
+PRESET_FOLDERS = ("protocol", "tuned")
+
+
+def preset_names():
+    """``{folder: [preset names]}`` of the YAML presets shipped in the package."""
+    return {
+        folder: sorted(
+            os.path.splitext(os.path.basename(path))[0]
+            for path in glob.glob(os.path.join(PROPERTIES_DIR, folder, "*.yaml"))
+        )
+        for folder in PRESET_FOLDERS
+    }
+
+
+def resolve_config_file(name):
+    """A ``--config_files`` entry as a file: a path that exists (from the working folder), a preset shipped in the
+    package by name (``rlmrec``, ``protocol:rlmrec``, ``tuned:dbbook_lightgcn``) or by its checkout path
+    (``properties/protocol/rlmrec.yaml``, found from any folder)."""
+    if os.path.isfile(name):
+        return name
+    folder, _, preset = name.rpartition(":") if ":" in name else ("", "", name)
+    checkout_path = os.path.normpath(name).split(os.sep)
+    if checkout_path[0] == "properties" and len(checkout_path) > 1:
+        candidates = [os.path.join(PROPERTIES_DIR, *checkout_path[1:])]
+    else:
+        stem = preset[: -len(".yaml")] if preset.endswith(".yaml") else preset
+        folders = [folder] if folder else PRESET_FOLDERS
+        candidates = [os.path.join(PROPERTIES_DIR, f, f"{stem}.yaml") for f in folders]
+    found = [path for path in candidates if os.path.isfile(path)]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise ConfigError(f"config file '{name}' names presets in several folders: say which, e.g. {found[0]}.")
+    listed = "; ".join(f"{folder}: {', '.join(names)}" for folder, names in preset_names().items() if names)
+    raise ConfigError(
+        f"config file '{name}' is neither a file (from {os.getcwd()}) nor a preset of the package ({listed}); "
+        "name a preset as rlmrec or protocol:rlmrec, or give the path of your YAML file."
+    )
+
+
 class Config(RecBoleConfig):
     def _load_cmd_line(self):
         return {}
 
     def _load_config_files(self, file_list):
-        self._files_read = [(path, super(Config, self)._load_config_files([path])) for path in file_list or []]
+        file_list = [resolve_config_file(path) for path in file_list or []]
+        self._files_read = [(path, super(Config, self)._load_config_files([path])) for path in file_list]
         return {key: value for _, loaded in self._files_read for key, value in loaded.items()}
 
     def _merge_external_config_dict(self):

@@ -94,6 +94,27 @@ def run_settings(overrides, out):
     return dict(overrides, checkpoint_dir=os.path.join(out, "saved"), show_progress=False)
 
 
+def run_problems(models, dataset, config_files, settings):
+    """One line per model whose run cannot start, found in seconds before any run trains: an unknown or unsupported
+    model, a misspelt key or bad value, a preset that does not exist, missing interaction files or id columns."""
+    from recbole_darec.checks import ConfigError
+    from recbole_darec.config import Config
+    from recbole_darec.data import AtomicFileError, DatasetNotFoundError
+    from recbole_darec.data.files import ensure_atomic_files
+
+    problems = []
+    for model in models:
+        try:
+            ensure_atomic_files(
+                Config(
+                    model=model, dataset=dataset, config_file_list=config_file_list(config_files), config_dict=settings
+                )
+            )
+        except (ConfigError, AtomicFileError, DatasetNotFoundError) as err:  # UnknownModelError is a ConfigError
+            problems.append(f"{model}: {err}")
+    return problems
+
+
 def recorded_run_differs(row, dataset, config_files, settings):
     """Why the finished run ``row`` is not the run this compare asks for: the first setting in which they
     differ, or the data files that changed since it ran; None when it is the same run. Rows recorded before

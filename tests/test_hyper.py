@@ -7,7 +7,7 @@ import pytest
 def test_recbole_hyper_parameter_search_runs_our_models(tmp_path, run_cli, write_random_embeddings):
     import shutil
 
-    from recbole_darec.prepare import BUNDLED
+    from recbole_darec.data.files import BUNDLED
 
     folder = tmp_path / "dataset" / "ml-100k"
     shutil.copytree(BUNDLED["ml-100k"], folder)

@@ -126,8 +126,7 @@ FLOORS = [
     (
         "commands",
         ["compare", "benchmark", "evaluate", "hyper", "convert", "convert.*", "leaderboard", "record_run"]
-        + ["robustness_report"]
-        + ["profiles.__main__"],
+        + ["robustness_report", "run", "__main__"],
     ),
 ]
 

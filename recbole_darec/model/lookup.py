@@ -7,12 +7,14 @@ import importlib.util
 from recbole.trainer.trainer import PretrainTrainer
 from recbole.utils import get_trainer as recbole_get_trainer
 
+from recbole_darec.checks import ConfigError
 
-class UnknownModelError(ValueError):
+
+class UnknownModelError(ConfigError):
     """A model name that neither this package nor RecBole defines; the message lists ours."""
 
 
-class UnsupportedModelError(ValueError):
+class UnsupportedModelError(ConfigError):
     """A RecBole built-in this package cannot run; the message says why, before any work."""
 
 

@@ -46,8 +46,8 @@ def main(argv=None):
     from recbole_darec.checks import ConfigError
     from recbole_darec.cli import config_file_list, name_list, parse_overrides
     from recbole_darec.config import Config
-    from recbole_darec.data import DatasetError, DatasetNotFoundError
-    from recbole_darec.prepare import prepare_dataset_files
+    from recbole_darec.data import AtomicFileError, DatasetError, DatasetNotFoundError
+    from recbole_darec.data.files import ensure_atomic_files
     from recbole_darec.profiles import ProfileError, VectorStore, audit_profiles, ensure_profile_embeddings
     from recbole_darec.profiles.audit import format_report, warning_text
 
@@ -62,7 +62,7 @@ def main(argv=None):
             config_file_list=config_file_list(args.config_files),
         )
         init_logger(config)
-        prepare_dataset_files(config)  # LightGCN reads no profile vectors: no encoder is loaded here
+        ensure_atomic_files(config)
         if audit:
             report = audit_profiles(config, args.item_names)
         else:
@@ -77,7 +77,7 @@ def main(argv=None):
                 user_map=args.user_map,
                 item_map=args.item_map,
             )
-    except (ProfileError, ConfigError, DatasetError, DatasetNotFoundError) as err:
+    except (ProfileError, ConfigError, DatasetError, DatasetNotFoundError, AtomicFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if audit:
