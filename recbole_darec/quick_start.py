@@ -22,7 +22,6 @@ from recbole_darec.config import Config
 from recbole_darec.data import create_dataset, mask_training_items_only
 from recbole_darec.data.identity import data_fingerprint
 from recbole_darec.grouped_evaluation import evaluate_by_group
-from recbole_darec.model.lookup import get_model
 from recbole_darec.prepare import prepare_dataset_files
 from recbole_darec.runtime import configure_runtime
 from recbole_darec.trainer import get_trainer, latest_last_checkpoint, this_runs_last_checkpoint
@@ -39,7 +38,7 @@ def _build(config, logger=None):
     if history == "train" and test_data is not None:
         mask_training_items_only(test_data, train_data._dataset)
     init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
-    model = get_model(config["model"])(config, train_data._dataset).to(config["device"])
+    model = config.model_class(config, train_data._dataset).to(config["device"])  # a class of yours too
     return dataset, model, train_data, valid_data, test_data
 
 

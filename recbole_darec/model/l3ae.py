@@ -1,6 +1,8 @@
-"""L3AE (Kim et al., CIKM 2025): EASE pulled toward an item-item prior fitted to the items' language vectors.
+"""L3AE (Moon, Park and Lee, "LLM-Enhanced Linear Autoencoders for Recommendation", CIKM 2025): EASE pulled toward
+an item-item prior fitted to the items' language vectors.
 
-Written from the paper's description (its public code was read, not copied). Two closed forms, in float64:
+Written from the paper's abstract and our issue's description of it (its code was not copied). Two closed forms, in
+float64:
 
 1. ``C``: EASE's closed form on the item profile vectors alone, as if each of the ``d`` vector dimensions
    were a "user" who "rated" every item by its value there: Gram ``F F^T`` (items x items), regulariser
@@ -9,7 +11,8 @@ Written from the paper's description (its public code was read, not copied). Two
    ``diag(B) = 0``, ``X`` the training interactions: with ``P = (X^T X + (reg_weight + l3ae_prior_weight) I)^-1``
    and ``B~ = I - (reg_weight + l3ae_prior_weight) P + l3ae_prior_weight P C``,
    ``B = B~ - P diag(diag(B~) / diag(P))``. With ``l3ae_prior_weight = 0`` this is EASE (Steck 2019) with
-   ``reg_weight``, which RecBole's EASE calls the same.
+   ``reg_weight``, which RecBole's EASE calls the same. Keeping EASE's own ``||B||^2`` term beside the pull toward
+``C`` is our reading (configurable: ``reg_weight`` may be small), so that the prior's weight 0 is exactly EASE.
 
 Scores are a user's training row times ``B``. Departure: the paper's LLM item embeddings are this package's
 profile vectors (a sentence encoder over LLM-written item texts or titles), read through the dataset's checked
