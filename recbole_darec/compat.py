@@ -13,7 +13,13 @@ Imported by ``recbole_darec/__init__.py``; users never import it themselves.
 * numpy >= 1.24 removed the ``np.float`` alias that RecBole's NDCG, MRR and MAP still use; RecBole restores it
   only when a ``Config`` is built, so its metric classes used without one (grouped evaluation, tests) failed
   depending on what ran before. We restore it at import, as RecBole does (``np.float64``).
+* Two FutureWarnings RecBole's own code raises on every run, about code of RecBole's we do not run differently:
+  pandas' chained-assignment warning from RecBole's dataset (its fillna in place; the result is the same under
+  the pinned pandas<3) and torch's ``torch.cuda.amp.GradScaler`` deprecation from RecBole's trainer (a disabled
+  scaler on the CPU). They are silenced for those two messages and RecBole's modules only.
 """
+
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,6 +35,10 @@ def _dok_update(self, data):
 
 
 def apply():
+    warnings.filterwarnings(
+        "ignore", message="A value is trying to be set on a copy", category=FutureWarning, module="recbole"
+    )
+    warnings.filterwarnings("ignore", message=r"`torch.cuda.amp.GradScaler", category=FutureWarning, module="recbole")
     if not hasattr(sp.dok_matrix, "_update"):
         sp.dok_matrix._update = _dok_update
     if "float" not in np.__dict__:

@@ -272,7 +272,10 @@ class Config(RecBoleConfig):
 
     def _init_device(self):
         if "local_rank" not in self.final_config_dict or torch.cuda.is_available():
-            return super()._init_device()
+            super()._init_device()
+            if self.final_config_dict["device"].type != "cuda":
+                self.final_config_dict["use_gpu"] = False  # the logged settings say where the run computes
+            return
         # Distributed run without GPUs: RecBole hard-codes NCCL and CUDA devices; use gloo on the CPU.
         cfg = self.final_config_dict
         cfg["gpu_id"] = ""

@@ -11,6 +11,7 @@ from recbole.data import data_preparation
 from recbole.utils import get_environment, init_logger, init_seed, set_color
 
 from recbole_darec.checkpoint import (
+    RESUMABLE_KEYS,
     check_same_data,
     config_to_json,
     load_checkpoint,
@@ -42,6 +43,20 @@ def _build(config, logger=None):
     return dataset, model, train_data, valid_data, test_data
 
 
+def keep_first_runs_settings(config, checkpoint, given, logger):
+    """On a resume, a setting a resume may change (``epochs``, ``stopping_step``, ``stopping_warmup``) that this
+    command line does not give keeps the value the interrupted run had, not the YAML default: a bare
+    ``--resume=latest`` continues the run that was started, and the log says which values it kept."""
+    kept = []
+    for key in sorted(RESUMABLE_KEYS - set(given or {})):
+        saved = checkpoint["config"].get(key)
+        if saved is not None and saved != config[key]:
+            config[key] = saved
+            kept.append(f"{key} = {saved}")
+    if kept:
+        logger.info(f"resuming: kept the interrupted run's {', '.join(kept)} (give them on the command line to change)")
+
+
 def build_untrained(model, dataset, config_file_list=None, config_dict=None):
     """``(config, model, train_data)`` ready to train, without a logger or a run: what the cost benchmarks time.
     The dataset's files are prepared and threads set as for a run."""
@@ -70,13 +85,15 @@ def run_recbole_darec(
     logger.info(config)
     logger.info(f"torch intra-op threads: {threads}; freed memory reused (glibc): {'yes' if reuse else 'no'}")
 
-    _, model, train_data, valid_data, test_data = _build(config, logger)
-    logger.info(model)
-    trainer = get_trainer(config, model)(config, model)
     if resume == "latest":
         resume = latest_last_checkpoint(config)
     elif resume == "if_any":
         resume = this_runs_last_checkpoint(config)
+    if resume:
+        keep_first_runs_settings(config, load_checkpoint(resume), config_dict, logger)
+    _, model, train_data, valid_data, test_data = _build(config, logger)
+    logger.info(model)
+    trainer = get_trainer(config, model)(config, model)
     if resume:
         trainer.resume_checkpoint(resume)
 

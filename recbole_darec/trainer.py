@@ -93,6 +93,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         self.valid_seconds = 0.0
         self.best_epoch = None  # epoch of the state saved as the best model (RecBole keeps the last tie)
         self._epoch = None
+        self.finished = False  # a resumed run that had already finished trains nothing
         self.data_fingerprint = data_fingerprint(config)  # of the files the run has just read, for its checkpoints
         # RecBole names checkpoints <model>-<time to the second>.pth: two runs started in the same
         # second (compare --jobs, a sweep) would overwrite each other's best model. The pid separates them.
@@ -161,6 +162,16 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         self._epoch = epoch_idx
         return loss
 
+    def _generate_train_loss_output(self, epoch_idx, s_time, e_time, losses):
+        """RecBole's epoch line, with each term named as the model names it (``bpr+l2``, ``darec_glo``, ...) where
+        RecBole writes ``train_loss1``, ``train_loss2``, ..."""
+        line = super()._generate_train_loss_output(epoch_idx, s_time, e_time, losses)
+        names = getattr(self.model, "loss_names", None)
+        if isinstance(losses, tuple) and names and len(names) == len(losses):
+            for index, name in reversed(list(enumerate(names, start=1))):  # train_loss10 before train_loss1
+                line = line.replace(f"train_loss{index}", name)
+        return line
+
     def _valid_epoch(self, valid_data, show_progress=False):
         """RecBole's validation, timed and kept in ``valid_history``. Before epoch ``stopping_warmup`` the
         score handed to early stopping is the worst possible, so a validation there is logged but never
@@ -195,9 +206,18 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
                 f"{resume_file} is a best-model checkpoint without training state; "
                 f"resume from the matching '*{LAST_SUFFIX}' file."
             )
+        reached = checkpoint["epoch"] + 1
+        if self.epochs < reached:
+            raise CheckpointError(
+                f"{resume_file} has trained {reached} epochs; epochs = {self.epochs} would end the run before where "
+                f"it stands: give --epochs above {reached}, or leave --epochs out to keep the run's own."
+            )
         restore_model(self.model, checkpoint)
         self.optimizer.load_state_dict(checkpoint["optimizer"])
-        self.start_epoch = checkpoint["epoch"] + 1
+        self.start_epoch = reached
+        self.finished = bool(checkpoint.get("stopped_early", False)) or (
+            bool(checkpoint.get("finished", False)) and self.epochs <= reached
+        )
         self.cur_step = checkpoint["cur_step"]
         self.best_valid_score = checkpoint["best_valid_score"]
         self.best_valid_result = json.loads(checkpoint["best_valid_result"])
@@ -210,7 +230,33 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
         self.resumed_at_epoch = self.start_epoch
         changed = [k for k in sorted(RESUMABLE_KEYS) if checkpoint["config"].get(k) != self.config[k]]
         extended = "".join(f"; {k} {checkpoint['config'].get(k)} -> {self.config[k]}" for k in changed)
-        self.logger.info(f"Resumed from {resume_file}: continuing at epoch {self.start_epoch}{extended}.")
+        if self.finished:
+            why = "stopped early" if checkpoint.get("stopped_early") else f"trained its {reached} epochs"
+            self.logger.info(
+                f"{resume_file}: the run had finished ({why}); nothing is trained, its best state is tested."
+            )
+        else:
+            self.logger.info(f"Resumed from {resume_file}: continuing at epoch {self.start_epoch}{extended}.")
+
+    def fit(self, train_data, valid_data=None, verbose=True, saved=True, show_progress=False, callback_fn=None):
+        """RecBole's fit; a run resumed after it had finished is not trained again. At the end the last-epoch
+        checkpoint records that the run finished, and whether early stopping ended it, for a later resume."""
+        if self.finished:
+            return self.best_valid_score, self.best_valid_result
+        result = super().fit(train_data, valid_data, verbose, saved, show_progress, callback_fn)
+        if self._is_writer() and self._epoch is not None and os.path.exists(self.last_checkpoint_file):
+            save_checkpoint(
+                self.last_checkpoint_file,
+                self.config,
+                self.model.state_dict(),
+                self._epoch,
+                self.data_fingerprint,
+                rng=_rng_state(train_data, self.device),
+                finished=True,
+                stopped_early=self._epoch + 1 < self.epochs,
+                **self._training_state(),
+            )
+        return result
 
     @torch.no_grad()
     def evaluate(self, eval_data, load_best_model=True, model_file=None, show_progress=False):

@@ -1,6 +1,7 @@
 """Checkpoints: weights-only loading, damage detection, reload, and exact resume after a kill."""
 
 import glob
+import json
 import os
 import signal
 import time
@@ -198,8 +199,8 @@ def test_resume_may_extend_the_run_and_its_patience_but_nothing_else(tmp_path, t
     with pytest.raises(CheckpointError, match="its learning_rate is 0.001, this run's is 0.002"):
         run_recbole_darec("LightGCN", "toy", config_dict=dict(longer, learning_rate=0.002), resume=last)
     resumed = run_recbole_darec("LightGCN", "toy", config_dict=longer, resume="latest")
-    # the last checkpoint is written as an epoch starts, so the run goes on from the start of its last epoch
-    assert sorted(resumed["train_loss"]) == [1, 2, 3] and resumed["resumed_at_epoch"] == 1
+    # a run that trained all its epochs leaves its final state, so the longer run goes on after its last epoch
+    assert sorted(resumed["train_loss"]) == [2, 3] and resumed["resumed_at_epoch"] == 2
     straight = run_recbole_darec("LightGCN", "toy", config_dict=dict(longer, checkpoint_dir=str(tmp_path / "other")))
     assert resumed["test_result"] == straight["test_result"]
     # what the run reports covers every epoch, the interrupted attempt's included
@@ -213,3 +214,28 @@ def test_validations_in_the_warmup_never_become_the_best_state(tmp_path, toy_pro
     assert result["best_epoch"] >= 2  # epochs 0 and 1 (the first two trained) are in the warm-up
     with pytest.raises(ConfigError, match="stopping_warmup = 5 epochs is not below epochs = 5"):
         run_recbole_darec("LightGCN", "toy", config_dict=base_config(tmp_path, epochs=5, stopping_warmup=5))
+
+
+def test_a_bare_resume_keeps_the_first_command_lines_settings_and_refuses_fewer_epochs(
+    tmp_path, toy_profiled, base_config, copy_dataset, caplog
+):
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    first = run_recbole_darec("LightGCN", "toy", config_dict=base_config(tmp_path, epochs=3, stopping_step=1000))
+    (last,) = glob.glob(str(tmp_path / "saved" / "*.last.pth"))
+    assert load_checkpoint(last)["finished"] and not load_checkpoint(last)["stopped_early"]
+    with pytest.raises(CheckpointError, match="has trained 3 epochs; epochs = 2 would end the run before"):
+        run_recbole_darec("LightGCN", "toy", config_dict=base_config(tmp_path, epochs=2), resume="latest")
+    # no --epochs and no --stopping_step: the run's own 3 and 1000, not the YAML's 1 and 10; finished, so not retrained
+    bare = {k: v for k, v in base_config(tmp_path).items() if k != "epochs"}
+    again = run_recbole_darec("LightGCN", "toy", config_dict=bare, resume="latest")
+    assert again["train_loss"] == {} and again["test_result"] == first["test_result"]
+    assert json.loads(again["config"])["stopping_step"] == 1000 and json.loads(again["config"])["epochs"] == 3
+
+
+def test_a_run_that_stopped_early_is_not_trained_again(tmp_path, toy_profiled, base_config, copy_dataset):
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    settings = base_config(tmp_path, epochs=40, stopping_step=1, learning_rate=0.05)
+    first = run_recbole_darec("LightGCN", "toy", config_dict=settings)
+    assert len(first["epoch_seconds"]) < 40  # stopped early
+    again = run_recbole_darec("LightGCN", "toy", config_dict=dict(settings, epochs=80), resume="latest")
+    assert again["train_loss"] == {} and again["test_result"] == first["test_result"]

@@ -69,4 +69,4 @@ class AlphaRec(LightGCN):
         negative = sampled_scores(batch_users, item_all, sort_within_rows(negatives, self.n_items))
         logits = torch.cat([positive, negative], dim=1) / self.temperature
         infonce = F.cross_entropy(logits, torch.zeros(len(users), dtype=torch.long, device=users.device))
-        return self.loss_terms(interaction, user_all, item_all, infonce)
+        return self.loss_terms(interaction, user_all, item_all, infonce, names=("infonce",))

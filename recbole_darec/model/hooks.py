@@ -68,8 +68,10 @@ class AlignmentHooks:
             self.restore_user_e, self.restore_item_e = self.scoring_view(*self.inference_view())
         return self.restore_user_e, self.restore_item_e
 
-    def loss_terms(self, interaction, user_all, item_all, *backbone_terms):
-        """What ``calculate_loss`` returns: the backbone's terms, then the extra terms at the backbone's reduction."""
+    def loss_terms(self, interaction, user_all, item_all, *backbone_terms, names=()):
+        """What ``calculate_loss`` returns: the backbone's terms, then the extra terms at the backbone's reduction.
+        ``names`` of the backbone's terms and the extra terms' keys become ``loss_names``, the training log's."""
         extra = self.extra_loss_terms(interaction, user_all, item_all)
+        self.loss_names = (*names, *extra)
         scale = len(interaction) if self.loss_reduction == "sum" else 1
         return (*backbone_terms, *(scale * term for term in extra.values()))

@@ -76,4 +76,5 @@ class LightGCN(AlignmentHooks, RecBoleLightGCN):
     def calculate_loss(self, interaction):
         self.restore_user_e = self.restore_item_e = None  # cached inference embeddings are stale once training
         user_all, item_all = self.forward(self.main_view_ego())
-        return self.loss_terms(interaction, user_all, item_all, self.bpr_and_l2(interaction, user_all, item_all))
+        terms = self.bpr_and_l2(interaction, user_all, item_all)
+        return self.loss_terms(interaction, user_all, item_all, terms, names=("bpr+l2",))

@@ -77,9 +77,10 @@ class SGL(AlignmentHooks, RecBoleSGL):
         user_sub2, item_sub2 = self.forward(graph_2)
         bpr = self.calc_bpr_loss(*self.scoring_view(user_all, item_all), users, pos_items, neg_items)
         ssl = self.calc_ssl_loss(users, pos_items, user_sub1, user_sub2, item_sub1, item_sub2)
-        terms = [bpr, ssl]
+        terms, names = [bpr, ssl], ["bpr+l2", "ssl"]
         if self.ssl_items == "positive_negative":
             # the item term of RecBole's calc_ssl_loss on the negative items: InfoNCE against all items, summed
             infonce = info_nce(item_sub1[neg_items], item_sub2, self.ssl_tau, positives=neg_items)
             terms.append(self.ssl_weight * len(neg_items) * infonce)
-        return self.loss_terms(interaction, user_all, item_all, *terms)
+            names.append("ssl_negatives")
+        return self.loss_terms(interaction, user_all, item_all, *terms, names=names)

@@ -61,7 +61,8 @@ class SimGCL(LightGCN):
         self.restore_user_e = self.restore_item_e = None
         adj = self.training_graph()
         user_all, item_all = self.forward(self.main_view_ego(), adj)
-        terms = [self.bpr_and_l2(interaction, user_all, item_all)]
+        terms, names = [self.bpr_and_l2(interaction, user_all, item_all)], ["bpr+l2"]
         if self.cl_weight:
             terms.append(self.cl_weight * self.contrastive_loss(interaction, adj))
-        return self.loss_terms(interaction, user_all, item_all, *terms)
+            names.append("cl")
+        return self.loss_terms(interaction, user_all, item_all, *terms, names=names)
