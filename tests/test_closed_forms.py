@@ -5,12 +5,13 @@ import inspect
 import numpy as np
 import pytest
 import recbole.model.general_recommender as builtins
+import scipy.sparse as sp
 import torch
 from recbole.model.abstract_recommender import GeneralRecommender
 
 from recbole_darec.checks import ConfigError
 from recbole_darec.config import Config
-from recbole_darec.model.l3ae import ease_weights
+from recbole_darec.model.l3ae import audience_vectors, ease_weights
 from recbole_darec.model.lookup import UnsupportedModelError
 from recbole_darec.quick_start import load_data_and_model, run_recbole_darec
 from recbole_darec.trainer import FittedTrainer, get_trainer, is_fitted
@@ -142,3 +143,26 @@ def test_fitted_models_are_those_with_nothing_to_learn_by_gradient():
 def test_profile_init_is_refused_for_a_model_without_our_id_tables(tmp_path, base_config):
     with pytest.raises(ConfigError, match="profile_init = spaced_dims .* EASE has none of ours"):
         Config(model="EASE", dataset="ml-100k", config_dict=base_config(tmp_path, profile_init="spaced_dims"))
+
+
+def test_audience_vectors_are_each_items_normalised_sum_of_its_users_profiles():
+    x = sp.csr_matrix(np.array([[1.0, 0, 1], [0, 0, 1], [1, 0, 0]]))
+    users = np.array([[3.0, 4.0], [1.0, 0.0], [0.0, 2.0]])
+    got = audience_vectors(x, users)
+    np.testing.assert_allclose(got[0], np.array([3.0, 6.0]) / np.hypot(3, 6))
+    np.testing.assert_allclose(got[1], [0.0, 0.0])  # nobody: zero, not NaN
+    np.testing.assert_allclose(got[2], np.array([4.0, 4.0]) / np.hypot(4, 4))
+
+
+@pytest.mark.slow
+def test_the_audience_option_changes_only_the_prior(tmp_path, toy_profiled, base_config, copy_dataset):
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    plain = run_recbole_darec("L3AE", "toy", config_dict=base_config(tmp_path))
+    config, paper, _, train_data, _, _ = load_data_and_model(plain["model_file"])
+    _, extended, _, _, _, _ = load_data_and_model(plain["model_file"], {"l3ae_audience_weight": 1.0})
+    dataset = train_data._dataset
+    x = dataset.inter_matrix(form="csr").astype(np.float64)
+    items = dataset.profile_matrix("item", dtype=torch.float64).numpy()
+    both = np.hstack([items, audience_vectors(x, dataset.profile_matrix("user", dtype=torch.float64).numpy())])
+    np.testing.assert_allclose(extended.prior, ease_weights(both @ both.T, config["l3ae_text_reg"]), atol=1e-10)
+    np.testing.assert_allclose(paper.prior, ease_weights(items @ items.T, config["l3ae_text_reg"]), atol=1e-10)

@@ -14,6 +14,11 @@ float64:
    ``reg_weight``, which RecBole's EASE calls the same. Keeping EASE's own ``||B||^2`` term beside the pull toward
 ``C`` is our reading (configurable: ``reg_weight`` may be small), so that the prior's weight 0 is exactly EASE.
 
+``l3ae_audience_weight`` > 0 (ours; 0, the paper's form, by default): each item's vector is extended by the
+l2-normalised sum of the profile vectors of the users who interacted with it in training, times this weight,
+before ``C`` is fitted: an item is also described by what its audience's profiles say, which helps where the
+item texts are thin (DBbook's items are titles). Training interactions only, so no held-out item enters.
+
 Scores are a user's training row times ``B``. Departure: the paper's LLM item embeddings are this package's
 profile vectors (a sentence encoder over LLM-written item texts or titles), read through the dataset's checked
 loader, so corruption, fingerprints and the leakage audit apply as to every profile-reading model. Fitted,
@@ -47,6 +52,13 @@ def ease_weights(gram, reg, prior=None, prior_weight=0.0):
     return weights
 
 
+def audience_vectors(interactions, user_vectors):
+    """Each item's l2-normalised sum of the profile vectors of its training users (zero for an item nobody has)."""
+    summed = interactions.T @ user_vectors
+    norms = np.linalg.norm(summed, axis=1, keepdims=True)
+    return summed / np.where(norms > 0, norms, 1.0)
+
+
 def check_dense_memory(n, limit_gb, what):
     """Refuse, before allocating, a fit whose dense ``n x n`` float64 matrices exceed ``limit_gb``."""
     need_gb = DENSE_MATRICES_AT_PEAK * n * n * 8 / 1e9
@@ -69,13 +81,17 @@ class L3AE(GeneralRecommender):
         reg = check_value(config, "reg_weight", float, 0.0, inclusive=False)
         text_reg = check_value(config, "l3ae_text_reg", float, 0.0, inclusive=False)
         prior_weight = check_value(config, "l3ae_prior_weight", float, 0.0)
+        audience = check_value(config, "l3ae_audience_weight", float, 0.0)
         limit = check_value(config, "dense_memory_limit_gb", float, 0.0, inclusive=False)
         need = check_dense_memory(self.n_items, limit, "L3AE")
         self.logger.info(f"L3AE: fitting two {self.n_items:,} x {self.n_items:,} closed forms (peak ~{need:.2f} GB)")
         self.dummy_param = torch.nn.Parameter(torch.zeros(1))  # RecBole's trainer needs one parameter
         vectors = dataset.profile_matrix("item", dtype=torch.float64).numpy()
-        self.prior = ease_weights(vectors @ vectors.T, text_reg)
         interactions = dataset.inter_matrix(form="csr").astype(np.float64)
+        if audience:
+            users = dataset.profile_matrix("user", dtype=torch.float64).numpy()
+            vectors = np.hstack([vectors, audience * audience_vectors(interactions, users)])
+        self.prior = ease_weights(vectors @ vectors.T, text_reg)
         self.interactions = interactions
         self.item_weights = ease_weights((interactions.T @ interactions).toarray(), reg, self.prior, prior_weight)
 
