@@ -9,6 +9,7 @@ Used by ``compare``, ``leaderboard``, ``benchmark``, ``evaluate`` and ``robustne
 """
 
 import csv
+import json
 import math
 import os
 import shlex
@@ -78,6 +79,28 @@ def paired_comparison(model_by_seed, baseline_by_seed):
     return Paired(gain, float(stats.ttest_rel(a, b).pvalue), len(seeds), "")
 
 
+def is_deterministic(row):
+    """A run whose figures no seed changes: a fitted model on a fixed split (RecBole's traditional models, L3AE), not
+    RecBole's Random, whose scores are drawn."""
+    config = json.loads(row.get("run_config") or "{}")
+    return config.get("MODEL_TYPE") == "TRADITIONAL" and config.get("model") != "Random"
+
+
+def spread_comparison(model_by_seed, baseline_by_seed, model_fixed, baseline_fixed):
+    """A :class:`Paired` where one side is deterministic: the gain of the means, and, in place of a paired test
+    over identical numbers, where the deterministic figure falls in the seeded side's spread (in its sample std)."""
+    a, b = np.array(list(model_by_seed.values())), np.array(list(baseline_by_seed.values()))
+    gain = relative_gain(a.mean(), b.mean()) if len(a) and len(b) else math.nan
+    if model_fixed and baseline_fixed:
+        return Paired(gain, math.nan, 0, "both deterministic")
+    fixed, seeded = (a, b) if model_fixed else (b, a)
+    if len(seeded) < 2 or not len(fixed) or seeded.std(ddof=1) == 0:
+        return Paired(gain, math.nan, 0, "deterministic vs fewer than 2 seeds")
+    z = (fixed.mean() - seeded.mean()) / seeded.std(ddof=1)
+    side = "model" if model_fixed else "baseline"
+    return Paired(gain, math.nan, 0, f"deterministic {side}: {z:+.1f} std of the {len(seeded)} seeds")
+
+
 def pick_main_metric(name, test_metrics, rows=()):
     """``test_<name>`` (``name`` lower-cased, with or without its ``test_`` prefix). Without a name, the
     runs' own ``valid_metric`` (the first of ``rows`` that records one), else Recall@20. A metric that was
@@ -100,6 +123,7 @@ def echoed_command(tool, argv=None):
 def summarize(rows, models, metrics):
     """``rows``: dicts with model, seed, status and metric columns. Returns per-model summaries (baseline first)."""
     ok = {m: {r["seed"]: r for r in rows if r["model"] == m and r["status"] == "ok"} for m in models}
+    fixed = {m: bool(ok[m]) and all(is_deterministic(r) for r in ok[m].values()) for m in models}
     failed = {m: [r for r in rows if r["model"] == m and r["status"] != "ok"] for m in models}
     baseline = models[0]
     summary = []
@@ -111,7 +135,12 @@ def summarize(rows, models, metrics):
             base_values = {
                 seed: float(r[metric]) for seed, r in ok[baseline].items() if r.get(metric) not in (None, "")
             }
-            paired = paired_comparison(values, base_values) if model != baseline else Paired(math.nan, math.nan, 0, "")
+            if model == baseline:
+                paired = Paired(math.nan, math.nan, 0, "")
+            elif fixed[model] or fixed[baseline]:
+                paired = spread_comparison(values, base_values, fixed[model], fixed[baseline])
+            else:
+                paired = paired_comparison(values, base_values)
             entry["metrics"][metric] = {"mean": mean, "std": std, **paired._asdict()}
         summary.append(entry)
     return summary

@@ -1,6 +1,7 @@
 """Leaderboard maths on known numbers (recbole_darec.leaderboard)."""
 
 import csv
+import json
 import math
 
 import pytest
@@ -165,3 +166,19 @@ def test_leaderboard_refuses_a_run_found_twice_unknown_models_and_bad_renames(tm
     assert main([a, f"{b}:LightGCN=LightGCN (b)", "--main_metric=mrr@10"]) == 2
     assert "'mrr@10' was not measured" in capsys.readouterr().err
     assert main([a, f"{b}:LightGCN=LightGCN (b)"]) == 0
+
+
+def test_a_deterministic_model_is_compared_with_the_seeds_spread_not_a_paired_test():
+    from recbole_darec.reporting import summarize
+
+    fitted = json.dumps({"MODEL_TYPE": "TRADITIONAL", "model": "EASE"})
+    trained = json.dumps({"MODEL_TYPE": "GENERAL", "model": "LightGCN"})
+    rows = [
+        {"model": "LightGCN", "seed": s, "status": "ok", "m": v, "run_config": trained} for s, v in enumerate([1, 2, 3])
+    ]
+    rows += [{"model": "EASE", "seed": s, "status": "ok", "m": 4.0, "run_config": fitted} for s in range(3)]
+    ease = summarize(rows, ["LightGCN", "EASE"], ["m"])[1]["metrics"]["m"]
+    assert ease["gain"] == pytest.approx(1.0) and math.isnan(ease["p"])  # no paired test over identical figures
+    assert ease["no_test"] == "deterministic model: +2.0 std of the 3 seeds"
+    lightgcn_vs_ease = summarize(rows, ["EASE", "LightGCN"], ["m"])[1]["metrics"]["m"]
+    assert lightgcn_vs_ease["no_test"] == "deterministic baseline: +2.0 std of the 3 seeds"
