@@ -314,3 +314,19 @@ def test_the_packaged_encoder_writes_the_same_vector_file_at_any_thread_count(tm
         write_embedding_file(str(path), "item", [str(i) for i in range(len(texts))], vectors)
         files.append(path.read_bytes())
     assert files[0] == files[1]
+
+
+def test_a_user_without_a_profile_is_refused_before_anything_is_encoded(tmp_path, config_for):
+    config = config_for(tmp_path)
+    path = text_path(config["data_path"], "ml-100k", "user")
+    ensure_profile_embeddings(config, kinds=("user",), encoder=FakeEncoder())  # writes the constructed texts
+    texts = read_texts(path)
+    del texts["7"]
+    write_texts(path, texts, "edited")
+
+    class Refusing(FakeEncoder):
+        def encode(self, texts, show_progress=True):
+            raise AssertionError("encoded before the missing profile was found")
+
+    with pytest.raises(ProfileError, match=r"1 user\(s\) of 'ml-100k' have no profile text .*\(e\.g\. 7\)"):
+        ensure_profile_embeddings(config, kinds=("user",), encoder=Refusing(), source="import", user_src=path)

@@ -74,6 +74,21 @@ def check_id_columns(path, config):
             )
 
 
+def interaction_ids(config, kind):
+    """Every user (``kind="user"``) or item id of the dataset's interaction files, as the tokens written there."""
+    import pandas as pd
+
+    field = config["USER_ID_FIELD" if kind == "user" else "ITEM_ID_FIELD"]
+    ids = set()
+    for path in interaction_files(config):
+        column = f"{field}:token"
+        table = pd.read_csv(
+            path, sep=config["field_separator"], usecols=[column], dtype=str, encoding=config["encoding"]
+        )
+        ids.update(table[column])
+    return ids
+
+
 def ensure_atomic_files(config):
     """Make sure the dataset's interaction files exist (copied or downloaded where RecBole ships or serves them) and
     name the id columns the run reads."""

@@ -7,6 +7,7 @@ from logging import getLogger
 
 from recbole.utils import init_seed
 
+from recbole_darec.data.files import interaction_ids
 from recbole_darec.filenames import text_path
 from recbole_darec.profiles.encoder import DEFAULT_ENCODER, TextEncoder
 from recbole_darec.profiles.sources import (
@@ -152,6 +153,16 @@ def ensure_profile_embeddings(config, kinds=("user", "item"), force=False, encod
     if not todo:
         return status
     texts = build_texts(config, todo, **text_options)
+    if not config["profile_allow_missing"]:  # before any encoding: the dataset would refuse the vectors after it
+        for kind in todo:
+            missing = sorted(interaction_ids(config, kind) - set(texts[kind]))
+            if missing:
+                raise ProfileError(
+                    f"{len(missing)} {kind}(s) of '{config['dataset']}' have no profile text in "
+                    f"{text_path(config['data_path'], config['dataset'], kind)} (e.g. {', '.join(missing[:5])}): add "
+                    "their texts (python -m recbole_darec profiles --source=import ...), or set "
+                    "profile_allow_missing: True to give them zero vectors."
+                )
     encoder = encoder or make_encoder(config)
     for kind in todo:
         store = stores[kind]
