@@ -145,7 +145,9 @@ def main(argv=None):
         "(variants of one model class, side by side)",
     )
     parser.add_argument("--out", default=None, help="CSV file for one row per checkpoint")
-    parser.add_argument("--baseline", default=None, help="model the others are compared with (default: the first)")
+    parser.add_argument(
+        "--baseline", default=None, help="model the others are compared with (default: the first by file name)"
+    )
     parser.add_argument(
         "--main_metric", default=None, help="metric of the gain and the paired t-test (default: the runs' valid_metric)"
     )

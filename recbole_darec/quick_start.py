@@ -77,9 +77,9 @@ def run_recbole_darec(
     RecBole's result dict (plus ``model_file``).
     """
     config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
-    prepare_dataset_files(config)
-    init_logger(config)
+    init_logger(config)  # first, so that profile encoding (minutes on a new dataset) says what it is doing
     logger = getLogger()
+    prepare_dataset_files(config)
     threads, reuse = configure_runtime(config)
     logger.info(sys.argv)
     logger.info(config)

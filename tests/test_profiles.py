@@ -269,6 +269,10 @@ def test_mixed_user_and_item_dimensions_are_refused(tmp_path, base_config, write
         ('{"id": "1", "text": ""}', "line 1: empty profile text"),
         ('{"id": "1", "text": "a"}\n{"id": "1", "text": "b"}', "line 2: duplicate id '1'"),
         ('{"id": "1", "text": "a"', "line 1: not valid JSON"),
+        (
+            '{"id": "1", "text": "a\tb"}',
+            "line 1: not valid JSON at column 23 (Invalid control character; a tab or line",
+        ),
         ('{"text": "a"}', 'line 1: needs the keys "id" and "text"'),
     ],
 )

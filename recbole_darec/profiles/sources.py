@@ -18,7 +18,7 @@ from collections import Counter
 
 import pandas as pd
 
-from recbole_darec.profiles.texts import ProfileError, check_texts, read_jsonl
+from recbole_darec.profiles.texts import ProfileError, check_texts, json_problem, read_jsonl
 
 
 # ---------------------------------------------------------------------- imported
@@ -60,7 +60,7 @@ def import_texts(src, id_map=None, allow_empty=False):
             try:
                 data = json.load(f)
             except json.JSONDecodeError as err:
-                raise ProfileError(f"{src}, line {err.lineno}: invalid JSON ({err.msg}).") from None
+                raise ProfileError(f"{src}, line {err.lineno}: {json_problem(err)}") from None
         if not isinstance(data, dict):
             raise ProfileError(f"{src}: expected a JSON object {{id: text}}.")
     elif ext == ".pkl":

@@ -15,6 +15,15 @@ class ProfileError(ValueError):
     """Bad profile input; the message names the file, line or id and the fix."""
 
 
+def json_problem(err):
+    """A JSONDecodeError in words, with its column and, for a control character, the fix (Python's own message
+    stops at "Invalid control character at")."""
+    hint = ""
+    if "control character" in err.msg:
+        hint = "; a tab or line break inside a text must be written as \\t or \\n"
+    return f"not valid JSON at column {err.colno} ({err.msg.removesuffix(' at')}{hint})."
+
+
 def check_texts(texts, origin):
     """Every id needs a non-empty text; ``origin`` names where they came from in errors."""
     for key, text in texts.items():
@@ -45,7 +54,7 @@ def read_jsonl(path, id_keys=("id",), text_keys=("text",), allow_empty=False):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as err:
-                raise ProfileError(f"{path}, line {lineno}: not valid JSON ({err.msg}).") from None
+                raise ProfileError(f"{path}, line {lineno}: {json_problem(err)}") from None
             id_key = next((k for k in id_keys if isinstance(record, dict) and k in record), None)
             text_key = next((k for k in text_keys if isinstance(record, dict) and k in record), None)
             if id_key is None or text_key is None:
