@@ -1,7 +1,8 @@
 """``python -m recbole_darec <command> [options]`` (installed as ``recbole-darec <command>`` too).
 
 Commands: run (train and test one model), compare, benchmark, evaluate, leaderboard, convert, profiles, hyper,
-robustness_report. ``python -m recbole_darec <command> --help`` tells each one's options.
+robustness_report, synthetic (a dataset with known shared and specific profile parts).
+``python -m recbole_darec <command> --help`` tells each one's options.
 """
 
 import importlib
@@ -17,6 +18,7 @@ COMMANDS = {
     "profiles": "recbole_darec.profiles.__main__",
     "hyper": "recbole_darec.hyper",
     "robustness_report": "recbole_darec.robustness_report",
+    "synthetic": "recbole_darec.synthetic",
 }
 
 

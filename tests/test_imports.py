@@ -126,7 +126,7 @@ FLOORS = [
     (
         "commands",
         ["compare", "benchmark", "evaluate", "hyper", "convert", "convert.*", "leaderboard", "record_run"]
-        + ["robustness_report", "run", "__main__"],
+        + ["robustness_report", "run", "synthetic", "__main__"],
     ),
 ]
 
