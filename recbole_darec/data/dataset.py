@@ -1,8 +1,11 @@
 """RecBole's Dataset with input checks and LLM-profile vectors aligned to internal ids.
 
 Profile vectors come from ``<dataset>.useremb`` / ``<dataset>.itememb`` atomic files
-(``uid:token  user_emb:float_seq``, ``iid:token  item_emb:float_seq``), loaded by
-RecBole's ``additional_feat_suffix`` + ``alias_of_*`` + ``preload_weight`` mechanism.
+(``uid:token  user_emb:float_seq``, ``iid:token  item_emb:float_seq``), named by RecBole's
+``additional_feat_suffix`` + ``alias_of_*`` + ``preload_weight`` settings. RecBole would parse them into
+a table of Python arrays and copy them twice more (its preload matrix, its Interaction); here they are read
+through a checked binary cache (:mod:`recbole_darec.data.vector_file`), RecBole's table keeps only their ids
+(so its id remapping applies), and the one matrix aligned to internal ids is built from the cache.
 Two of RecBole's traps are closed here: ids present only in an embedding file would
 silently become new users/items, and ids without a vector would silently get a zero
 row; the first are dropped with a warning, the second are an error unless
@@ -12,12 +15,14 @@ row; the first are dropped with a warning, the second are an error unless
 import os
 
 import numpy as np
+import pandas as pd
 import torch
 from recbole.data.dataset import Dataset as RecBoleDataset
-from recbole.utils import FeatureSource
+from recbole.utils import FeatureSource, FeatureType
 
 from recbole_darec.data.atomic import AtomicFileError, validate_atomic_file
 from recbole_darec.data.corruption import corrupt_profiles, corruption_settings, corruption_tag
+from recbole_darec.data.vector_file import read_vector_file
 from recbole_darec.filenames import VECTOR_FIELDS, VECTOR_KIND
 
 
@@ -44,13 +49,13 @@ class Dataset(RecBoleDataset):
 
     def _load_feat(self, filepath, source):
         source_name = source.value if isinstance(source, FeatureSource) else source
+        if source_name in VECTOR_KIND:
+            return self._load_profile_vectors(filepath, source_name)
         load_col, _ = self._get_load_and_unload_col(source)
         if load_col != set():
             unique_key = None
             if source_name == "inter" and not self.config["rm_dup_inter"]:
                 unique_key = (self.uid_field, self.iid_field)
-            elif source_name in VECTOR_KIND:
-                unique_key = (_profile_file(source_name)[1],)
             validate_atomic_file(
                 filepath,
                 self.config["field_separator"],
@@ -61,10 +66,18 @@ class Dataset(RecBoleDataset):
             )
         return super()._load_feat(filepath, source)
 
-    def _get_load_and_unload_col(self, source):
-        if source in VECTOR_KIND:
-            return None, None  # always load the whole embedding file, whatever load_col says
-        return super()._get_load_and_unload_col(source)
+    def _load_profile_vectors(self, filepath, suffix):
+        """RecBole's table of a vector file holds its id column only; the vectors (checked, cached) wait beside it
+        in file order until :meth:`_preload_weight_matrix` aligns them with internal ids."""
+        kind, id_field, vector_field = _profile_file(suffix)
+        ids, vectors = read_vector_file(
+            filepath, id_field, vector_field, self.config["field_separator"], self.config["encoding"]
+        )
+        self.field2source[id_field] = suffix
+        self.field2type[id_field] = FeatureType.TOKEN
+        self.field2seqlen[id_field] = 1
+        self._profile_rows = {**getattr(self, "_profile_rows", {}), kind: vectors}
+        return pd.DataFrame({id_field: ids})
 
     def _data_processing(self):
         self._check_known_ids()  # before RecBole's filter_inter_by_user_or_item silently drops such rows
@@ -118,6 +131,7 @@ class Dataset(RecBoleDataset):
         feat = getattr(self, f"{suffix}_feat")
         keep = feat[id_field].isin(self._known_ids(kind))
         if not keep.all():
+            self._profile_rows[kind] = self._profile_rows[kind][keep.to_numpy()]
             dropped = feat.loc[~keep, id_field].values
             self.logger.warning(
                 f"{self.dataset_name}.{suffix}: dropped {len(dropped)} vector(s) for {kind} ids absent from the "
@@ -125,20 +139,26 @@ class Dataset(RecBoleDataset):
             )
             setattr(self, f"{suffix}_feat", feat[keep].reset_index(drop=True))
 
-    def _normalize(self):
-        # normalize_all would min-max scale the profile vectors too; keep them as encoded.
-        hidden = {_profile_file(s)[2]: self.field2type.pop(_profile_file(s)[2]) for s in self.profile_suffixes}
-        try:
-            super()._normalize()
-        finally:
-            self.field2type.update(hidden)
-
     def _preload_weight_matrix(self):
-        super()._preload_weight_matrix()
+        """RecBole's preload matrices for other fields; for each profile-vector file one float64 matrix, row =
+        internal id (row 0, [PAD], and ids without a vector: zeros), built from the cached vectors."""
+        settings = self.config["preload_weight"]
+        profile_ids = {_profile_file(s)[1] for s in self.profile_suffixes}
+        others = {k: v for k, v in (settings or {}).items() if k not in profile_ids}
+        self.config["preload_weight"] = others or None
+        try:
+            super()._preload_weight_matrix()
+        finally:
+            self.config["preload_weight"] = settings
         for suffix in self.profile_suffixes:
             kind, id_field, _ = _profile_file(suffix)
+            rows = self._profile_rows[kind]
+            positions = getattr(self, f"{suffix}_feat")[id_field].to_numpy()
+            matrix = np.zeros((self.num(id_field), rows.shape[1]))
+            matrix[positions] = rows
+            self._preloaded_weight[id_field] = matrix
             covered = np.zeros(self.num(id_field), dtype=bool)
-            covered[getattr(self, f"{suffix}_feat")[id_field].values] = True
+            covered[positions] = True
             covered[0] = True  # [PAD]
             missing = np.flatnonzero(~covered)
             if len(missing) == 0:

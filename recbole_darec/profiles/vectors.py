@@ -15,7 +15,7 @@ def profile_vectors(dataset, kind):
     model's embeddings be compared with the profiles (``python -m recbole_darec.evaluate --alignment``)."""
     import torch
 
-    from recbole_darec.data.atomic import read_header, validate_atomic_file
+    from recbole_darec.data.vector_file import read_vector_file
 
     path = vector_path(dataset.dataset_path, dataset.dataset_name, kind)
     if not os.path.isfile(path):
@@ -23,17 +23,8 @@ def profile_vectors(dataset, kind):
             f"{path}: no {kind} profile vectors; make them with "
             f"python -m recbole_darec.profiles --dataset={dataset.dataset_name}."
         )
-    id_field, vector_field = VECTOR_FIELDS[kind]
-    validate_atomic_file(path, unique_key=(id_field,))
-    names = [name for name, _ in read_header(path)]
-    id_column, vector_column = names.index(id_field), names.index(vector_field)
-    vectors = {}
-    with open(path, encoding="utf-8") as f:
-        f.readline()
-        for line in f:
-            if line.strip():
-                columns = line.rstrip("\r\n").split("\t")
-                vectors[columns[id_column]] = np.asarray(columns[vector_column].split(), dtype=np.float32)
+    ids, matrix = read_vector_file(path, *VECTOR_FIELDS[kind])
+    vectors = dict(zip(ids, np.asarray(matrix, dtype=np.float32)))
     field = dataset.uid_field if kind == "user" else dataset.iid_field
     tokens = dataset.field2id_token[field][1:]
     missing = [t for t in tokens if t not in vectors]
