@@ -82,6 +82,8 @@ def paired_comparison(model_by_seed, baseline_by_seed):
 def is_deterministic(row):
     """A run whose figures no seed changes: a fitted model on a fixed split (RecBole's traditional models, L3AE), not
     RecBole's Random, whose scores are drawn."""
+    if "deterministic" in row:  # a results.csv column, written from the row's settings
+        return row["deterministic"] in (True, "True")
     config = json.loads(row.get("run_config") or "{}")
     return config.get("MODEL_TYPE") == "TRADITIONAL" and config.get("model") != "Random"
 

@@ -22,6 +22,7 @@ import time
 from recbole_darec.atomic_io import atomic_write_csv, atomic_write_text
 from recbole_darec.checkpoint import data_changes, first_difference
 from recbole_darec.cli import config_file_list, override_args
+from recbole_darec.reporting import is_deterministic
 
 FIXED = [
     "model",
@@ -80,6 +81,8 @@ def store_row(out, row):
 def _write_results_csv(out):
     """Derive ``results.csv`` from every row file (call under the lock); returns the rows."""
     rows = _row_files(out)
+    for row in rows:  # derived from the settings the row keeps, which the CSV leaves out
+        row["deterministic"] = is_deterministic(row)
     columns = FIXED + sorted({k for r in rows for k in r} - set(FIXED) - set(RECORD_ONLY))
     atomic_write_csv(os.path.join(out, "results.csv"), [_without(r, RECORD_ONLY) for r in rows], columns)
     return rows
