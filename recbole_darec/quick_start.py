@@ -23,6 +23,7 @@ from recbole_darec.config import Config
 from recbole_darec.data import create_dataset, mask_training_items_only
 from recbole_darec.data.identity import data_fingerprint
 from recbole_darec.grouped_evaluation import evaluate_by_group
+from recbole_darec.model.dense import check_dense_memory
 from recbole_darec.prepare import prepare_dataset_files
 from recbole_darec.runtime import configure_runtime
 from recbole_darec.trainer import get_trainer, latest_last_checkpoint, this_runs_last_checkpoint
@@ -39,6 +40,7 @@ def _build(config, logger=None):
     if history == "train" and test_data is not None:
         mask_training_items_only(test_data, train_data._dataset)
     init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
+    check_dense_memory(config["model"], train_data._dataset.item_num, config)  # before a closed form allocates
     model = config.model_class(config, train_data._dataset).to(config["device"])  # a class of yours too
     return dataset, model, train_data, valid_data, test_data
 

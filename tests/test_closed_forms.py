@@ -166,3 +166,9 @@ def test_the_audience_option_changes_only_the_prior(tmp_path, toy_profiled, base
     both = np.hstack([items, audience_vectors(x, dataset.profile_matrix("user", dtype=torch.float64).numpy())])
     np.testing.assert_allclose(extended.prior, ease_weights(both @ both.T, config["l3ae_text_reg"]), atol=1e-10)
     np.testing.assert_allclose(paper.prior, ease_weights(items @ items.T, config["l3ae_text_reg"]), atol=1e-10)
+
+
+def test_recboles_ease_is_refused_above_the_dense_memory_limit_too(tmp_path, toy_profiled, base_config, copy_dataset):
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    with pytest.raises(ConfigError, match=r"EASE needs about 0\.000199 GB .* dense_memory_limit_gb = 1e-05"):
+        run_recbole_darec("EASE", "toy", config_dict=base_config(tmp_path, dense_memory_limit_gb=1e-5))

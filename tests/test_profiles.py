@@ -30,6 +30,9 @@ class FakeEncoder:
         self.calls += 1
         return np.stack([np.random.default_rng(abs(hash(t)) % 2**32).normal(size=self.dim) for t in texts])
 
+    def estimate_seconds(self, texts):
+        return 0.0
+
 
 def read_emb(path):
     with open(path) as f:

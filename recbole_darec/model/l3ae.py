@@ -30,10 +30,8 @@ import torch
 from recbole.model.abstract_recommender import GeneralRecommender
 from recbole.utils import InputType, ModelType
 
-from recbole_darec.checks import ConfigError, check_value
-
-# float64 items x items matrices alive at the peak of the fit: the Gram/inverse, C, P C and B~/B
-DENSE_MATRICES_AT_PEAK = 4
+from recbole_darec.checks import check_value
+from recbole_darec.model.dense import check_dense_memory
 
 
 def ease_weights(gram, reg, prior=None, prior_weight=0.0):
@@ -59,18 +57,6 @@ def audience_vectors(interactions, user_vectors):
     return summed / np.where(norms > 0, norms, 1.0)
 
 
-def check_dense_memory(n, limit_gb, what):
-    """Refuse, before allocating, a fit whose dense ``n x n`` float64 matrices exceed ``limit_gb``."""
-    need_gb = DENSE_MATRICES_AT_PEAK * n * n * 8 / 1e9
-    if need_gb > limit_gb:
-        raise ConfigError(
-            f"{what} needs about {need_gb:.3g} GB for its dense {n:,} x {n:,} float64 item-item matrices, above "
-            f"dense_memory_limit_gb = {limit_gb}: raise --dense_memory_limit_gb if this machine has the memory, or "
-            "use a model whose memory grows with the interactions (LightGCN, DaRecLightGCN, ...)."
-        )
-    return need_gb
-
-
 class L3AE(GeneralRecommender):
     input_type = InputType.POINTWISE
     type = ModelType.TRADITIONAL
@@ -82,8 +68,7 @@ class L3AE(GeneralRecommender):
         text_reg = check_value(config, "l3ae_text_reg", float, 0.0, inclusive=False)
         prior_weight = check_value(config, "l3ae_prior_weight", float, 0.0)
         audience = check_value(config, "l3ae_audience_weight", float, 0.0)
-        limit = check_value(config, "dense_memory_limit_gb", float, 0.0, inclusive=False)
-        need = check_dense_memory(self.n_items, limit, "L3AE")
+        need = check_dense_memory("L3AE", self.n_items, config)
         self.logger.info(f"L3AE: fitting two {self.n_items:,} x {self.n_items:,} closed forms (peak ~{need:.2f} GB)")
         self.dummy_param = torch.nn.Parameter(torch.zeros(1))  # RecBole's trainer needs one parameter
         vectors = dataset.profile_matrix("item", dtype=torch.float64).numpy()

@@ -114,6 +114,15 @@ class TextEncoder:
         self.last_seconds = elapsed
         return np.asarray(vectors, dtype=np.float64)
 
+    def estimate_seconds(self, texts, sample=32):
+        """Seconds that encoding ``texts`` should take here, timed on ``sample`` of them spread over the list (their
+        vectors are thrown away, so the vectors written are those of one call over all texts, as always)."""
+        texts = list(texts)
+        picked = texts[:: max(1, len(texts) // sample)][:sample]
+        start = time.perf_counter()
+        self.encode(picked, show_progress=False)
+        return (time.perf_counter() - start) * len(texts) / max(1, len(picked))
+
     def count_tokens(self, texts):
         tokenizer = self.model.tokenizer
         limit = self.model.max_seq_length

@@ -175,7 +175,11 @@ def ensure_profile_embeddings(config, kinds=("user", "item"), force=False, encod
             logger.info(f"restored {store.path} ({key['encoder']}) from {store.previous_dir}")
             continue
         ids = list(texts[kind])
-        logger.info(f"encoding {len(ids)} {kind} profiles with {encoder.name}")
+        estimate = ""
+        if len(ids) > 256:  # worth saying how long the wait will be
+            minutes = encoder.estimate_seconds(texts[kind][i] for i in ids) / 60
+            estimate = f": about {minutes:.0f} min here (timed on 32 of them)" if minutes >= 1 else ": under a minute"
+        logger.info(f"encoding {len(ids)} {kind} profiles of {config['dataset']} with {encoder.name}{estimate}")
         vectors = encoder.encode([texts[kind][i] for i in ids], show_progress=config["show_progress"])
         store.write(ids, vectors, key)
         status[kind] = "encoded"

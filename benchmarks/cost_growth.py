@@ -1,0 +1,176 @@
+"""How each model's costs grow with the data, on the synthetic generator's datasets from ML-1M's size to Amazon-Book's.
+
+    python benchmarks/cost_growth.py [--sizes=small,medium,large] [--models=LightGCN,DaRecLightGCN,...] [--steps=3]
+        [--eval_users=2048] [--data_path=dataset-cost] [--threads=1] [--out=cost_growth.md] [--dry_run]
+
+For each size, ``python -m recbole_darec synthetic`` writes a dataset once (seeded; 384-d supplied profile vectors);
+then every model is measured in a process of its own, side by side with LightGCN in the same run: the dataset
+and model build (seconds), training steps at RLMRec's batch of 4,096 (median seconds a step; the epoch projected
+from the number of batches), full-sort scoring of ``--eval_users`` users (seconds, projected to all users) and the
+process's peak resident memory. Closed forms (EASE, L3AE) are fitted at build time and have no steps; their dense
+items x items matrices are refused above ``dense_memory_limit_gb`` with the figure, which the table shows.
+Last, each cost's growth exponent: the slope of log(cost) against log(training interactions) over the sizes.
+``--dry_run`` prints what would run and exits. docs/results/cost.md keeps the figures.
+"""
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+# users, items, density (training interactions are about 80% of users x items x density)
+SIZES = {
+    "tiny": (600, 400, 0.05),  # a smoke test, not a figure
+    "small": (6040, 3260, 0.05),  # ML-1M's users and items, a fifth of its density
+    "medium": (20000, 30000, 0.0015),
+    "large": (52643, 91502, 0.00056),  # Amazon-Book's users and items, its 2.7M interactions
+}
+MODELS = "LightGCN,DaRecLightGCN,RLMRecConLightGCN,AlphaRec,EASE,L3AE"
+PROTOCOL = "properties/protocol/rlmrec.yaml"
+
+
+def measure(model, dataset, data_path, steps, eval_users, threads):
+    """One model in this process: build, steps, scoring; a dict of figures (or of the refusal)."""
+    import resource
+
+    import torch
+
+    from recbole_darec.checks import ConfigError
+    from recbole_darec.quick_start import build_untrained
+
+    torch.set_num_threads(threads)
+    settings = {"state": "ERROR", "show_progress": False, "checkpoint_dir": tempfile.mkdtemp(), "data_path": data_path}
+    start = time.perf_counter()
+    try:
+        config, net, train_data = build_untrained(model, dataset, [PROTOCOL], settings)
+    except ConfigError as err:
+        return {"model": model, "refused": str(err).split(":")[0][:160]}
+    figures = {"model": model, "build_s": time.perf_counter() - start, "device": str(config["device"])}
+    device = config["device"]
+
+    def sync():  # CUDA runs asynchronously: a timer reads the clock after the device has finished
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    trainable = [p for p in net.parameters() if p.requires_grad and p.numel() > 1]
+    if trainable:
+        optimizer = torch.optim.Adam(trainable, lr=1e-3)
+        times = []
+        for index, batch in zip(range(steps + 1), train_data):
+            batch = batch.to(device)
+            sync()
+            start = time.perf_counter()
+            optimizer.zero_grad()
+            loss = net.calculate_loss(batch)
+            (sum(loss) if isinstance(loss, tuple) else loss).backward()
+            optimizer.step()
+            sync()
+            if index:  # the first step warms up
+                times.append(time.perf_counter() - start)
+        times.sort()
+        figures["step_s"] = times[len(times) // 2]
+        figures["epoch_s"] = figures["step_s"] * len(train_data)
+    net.eval()
+    users = torch.arange(1, min(eval_users, net.n_users - 1) + 1)
+    from recbole.data.interaction import Interaction
+
+    sync()
+    start = time.perf_counter()
+    with torch.no_grad():
+        for chunk in users.split(256):
+            net.full_sort_predict(Interaction({config["USER_ID_FIELD"]: chunk}).to(device))
+    sync()
+    seconds = time.perf_counter() - start
+    figures["score_all_users_s"] = seconds * (net.n_users - 1) / len(users)
+    figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["interactions"] = len(train_data._dataset)
+    figures["nodes"] = net.n_users + net.n_items
+    return figures
+
+
+def growth(rows, key):
+    """Least-squares slope of log(key) on log(training interactions) over the sizes that have the figure."""
+    points = [(math.log(r["interactions"]), math.log(r[key])) for r in rows if r.get(key)]
+    if len(points) < 2:
+        return None
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    return sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="small,medium,large")
+    parser.add_argument("--models", default=MODELS)
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--eval_users", type=int, default=2048)
+    parser.add_argument("--data_path", default="dataset-cost")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", default=None, help="also write the table to this markdown file")
+    parser.add_argument("--dry_run", action="store_true")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: model,dataset of one child process
+    args = parser.parse_args()
+    if args.measure:
+        model, dataset = args.measure.split(",")
+        print(json.dumps(measure(model, dataset, args.data_path, args.steps, args.eval_users, args.threads)))
+        return 0
+    sizes, models = args.sizes.split(","), args.models.split(",")
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size(s) {unknown}; the sizes are {list(SIZES)}")
+    plan = []
+    for size in sizes:
+        users, items, density = SIZES[size]
+        dataset = f"cost-{size}"
+        generate = [sys.executable, "-m", "recbole_darec", "synthetic", f"--name={dataset}", f"--out={args.data_path}"]
+        generate += [f"--users={users}", f"--items={items}", f"--density={density}", "--seed=2020"]
+        plan.append((size, dataset, generate))
+    if args.dry_run:
+        for size, dataset, generate in plan:
+            print(f"{size}: {' '.join(generate)}")
+            for model in models:
+                print(f"  measure {model} on {dataset} (steps {args.steps}, {args.eval_users} users scored)")
+        return 0
+    rows = {model: [] for model in models}
+    lines = [
+        "| size | model | interactions | nodes | build s | step s | epoch s (projected) | score all users s | peak MB |"
+    ]
+    lines.append("|---|---|---|---|---|---|---|---|---|")
+    for size, dataset, generate in plan:
+        if not os.path.isdir(os.path.join(args.data_path, dataset)):
+            subprocess.run(generate, check=True)
+        for model in models:
+            child = [sys.executable, __file__, f"--measure={model},{dataset}", f"--data_path={args.data_path}"]
+            child += [f"--steps={args.steps}", f"--eval_users={args.eval_users}", f"--threads={args.threads}"]
+            done = subprocess.run(child, capture_output=True, text=True)
+            if done.returncode:
+                lines.append(f"| {size} | {model} | failed: {done.stderr.strip().splitlines()[-1][:80]} |")
+                continue
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            if "refused" in row:
+                lines.append(f"| {size} | {model} | refused: {row['refused']} |")
+                continue
+            rows[model].append(row)
+            cells = [row["interactions"], row["nodes"], f"{row['build_s']:.1f}", f"{row.get('step_s', 0):.3f}"]
+            cells += [f"{row.get('epoch_s', 0):.0f}", f"{row['score_all_users_s']:.1f}", f"{row['peak_mb']:.0f}"]
+            lines.append(f"| {size} | {model} | " + " | ".join(map(str, cells)) + " |")
+            print(lines[-1], flush=True)
+    lines += ["", "Growth exponents (slope of log cost on log training interactions):", ""]
+    lines += ["| model | build | step | epoch | scoring | peak memory |", "|---|---|---|---|---|---|"]
+    for model, measured in rows.items():
+        slopes = [growth(measured, k) for k in ("build_s", "step_s", "epoch_s", "score_all_users_s", "peak_mb")]
+        lines.append(f"| {model} | " + " | ".join("–" if s is None else f"{s:.2f}" for s in slopes) + " |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""The benchmark scripts a GPU session or a user runs: their dry runs work here, and the cost benchmark measures."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def test_the_gpu_check_dry_run_passes_without_a_gpu(repo_root):
+    done = subprocess.run(
+        ["bash", "benchmarks/gpu_check.sh", "--dry-run"], cwd=repo_root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "cost_growth.py --sizes=large" in done.stdout and "--models=LightGCN,DaRecLightGCN,L3AE" in done.stdout
+
+
+def test_the_gpu_check_refuses_an_unknown_option(repo_root):
+    done = subprocess.run(["bash", "benchmarks/gpu_check.sh", "--fast"], cwd=repo_root, capture_output=True, text=True)
+    assert done.returncode == 2 and "unknown option --fast" in done.stderr
+
+
+@pytest.mark.slow
+def test_the_cost_benchmark_measures_every_model_on_a_tiny_synthetic_size(repo_root, tmp_path):
+    script = os.path.join(repo_root, "benchmarks", "cost_growth.py")
+    command = [sys.executable, script, "--sizes=tiny", "--models=LightGCN,L3AE", f"--data_path={tmp_path / 'd'}"]
+    done = subprocess.run(command + [f"--out={tmp_path / 'cost.md'}"], cwd=repo_root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = (tmp_path / "cost.md").read_text()
+    assert "| tiny | LightGCN |" in table and "| tiny | L3AE |" in table and "Growth exponents" in table
