@@ -20,7 +20,8 @@ COMMANDS=(
   "$PY -c 'import torch, json; print(json.dumps({\"torch\": torch.__version__, \"cuda\": torch.cuda.is_available(), \"device\": torch.cuda.get_device_name(0) if torch.cuda.is_available() else \"cpu\"}))' > $OUT/device.json"
   "$PY benchmarks/cost_growth.py --sizes=large --threads=4 --data_path=dataset-cost --out=$OUT/cost_growth_large.md"
   "$PY -m recbole_darec convert lightgcn-txt --src=../shared/datasets/ml-1m-colakg --name=ml-1m-implicit"
-  "$PY -m recbole_darec compare --models=LightGCN,DaRecLightGCN,L3AE --dataset=ml-1m-implicit --seeds=2020, --config_files=\"rlmrec rlmrec_lightgcn\" --out=$OUT/ml1m"
+  "$PY -m recbole_darec compare --models=LightGCN,DaRecLightGCN --dataset=ml-1m-implicit --seeds=2020, --config_files=\"rlmrec rlmrec_lightgcn\" --out=$OUT/ml1m"
+  "$PY -m recbole_darec compare --models=L3AE --dataset=ml-1m-implicit --seeds=2020, --config_files=rlmrec --out=$OUT/ml1m-l3ae"
 )
 $PY -c "import recbole_darec" || { echo "error: recbole_darec is not importable: install it first (README)" >&2; exit 2; }
 if [ ! -d dataset/ml-1m-implicit ] && [ ! -d ../shared/datasets/ml-1m-colakg ]; then

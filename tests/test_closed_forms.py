@@ -172,3 +172,11 @@ def test_recboles_ease_is_refused_above_the_dense_memory_limit_too(tmp_path, toy
     copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
     with pytest.raises(ConfigError, match=r"EASE needs about 0\.000199 GB .* dense_memory_limit_gb = 1e-05"):
         run_recbole_darec("EASE", "toy", config_dict=base_config(tmp_path, dense_memory_limit_gb=1e-5))
+
+
+def test_a_closed_form_refuses_lightgcns_l2_weight_from_a_shared_preset(
+    tmp_path, toy_profiled, base_config, copy_dataset
+):
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    with pytest.raises(ConfigError, match=r"EASE's reg_weight = 1e-06 .* rlmrec_lightgcn.yaml"):
+        run_recbole_darec("EASE", "toy", config_dict=base_config(tmp_path, reg_weight=1e-6))
