@@ -28,6 +28,24 @@ def read_header(path, field_separator="\t", encoding="utf-8"):
     return fields
 
 
+def data_lines(path, names, field_separator="\t", encoding="utf-8"):
+    """``(line number, values)`` of every non-empty line below the header, each with the header's column count
+    (else an :class:`AtomicFileError` naming the line)."""
+    with open(path, "r", encoding=encoding) as f:
+        f.readline()
+        for lineno, line in enumerate(f, start=2):
+            line = line.rstrip("\r\n")
+            if not line:
+                continue
+            values = line.split(field_separator)
+            if len(values) != len(names):
+                raise AtomicFileError(
+                    f"{path}, line {lineno}: {len(values)} columns, but the header declares {len(names)} "
+                    f"({', '.join(names)}); check the separator ({field_separator!r}) and stray tabs in text fields."
+                )
+            yield lineno, values
+
+
 def validate_atomic_file(
     path, field_separator="\t", seq_separator=" ", encoding="utf-8", unique_key=None, load_fields=None
 ):
@@ -41,7 +59,6 @@ def validate_atomic_file(
     """
     fields = read_header(path, field_separator, encoding)
     names = [name for name, _ in fields]
-    width = len(fields)
     checked = [
         (i, name, ftype)
         for i, (name, ftype) in enumerate(fields)
@@ -51,42 +68,31 @@ def validate_atomic_file(
     seq_len = {}
     seen = {}
     lines = 0
-    with open(path, "r", encoding=encoding) as f:
-        f.readline()
-        for lineno, line in enumerate(f, start=2):
-            line = line.rstrip("\r\n")
-            if not line:
-                continue
-            lines += 1
-            values = line.split(field_separator)
-            if len(values) != width:
-                raise AtomicFileError(
-                    f"{path}, line {lineno}: {len(values)} columns, but the header declares {width} "
-                    f"({', '.join(names)}); check the separator ({field_separator!r}) and stray tabs in text fields."
-                )
-            for i, name, ftype in checked:
-                raw = values[i]
-                if ftype == "float":
-                    if raw == "":
-                        continue
-                    _finite(raw, path, lineno, name)
-                else:
-                    vector = [_finite(x, path, lineno, name) for x in raw.split(seq_separator) if x]
-                    expected = seq_len.setdefault(name, (len(vector), lineno))
-                    if len(vector) != expected[0]:
-                        raise AtomicFileError(
-                            f"{path}, line {lineno}: field '{name}' has {len(vector)} values, but line {expected[1]} "
-                            f"has {expected[0]}; every vector in a file must have the same dimension."
-                        )
-            if key_index is not None:
-                key = tuple(values[i] for i in key_index)
-                first = seen.setdefault(key, lineno)
-                if first != lineno:
+    for lineno, values in data_lines(path, names, field_separator, encoding):
+        lines += 1
+        for i, name, ftype in checked:
+            raw = values[i]
+            if ftype == "float":
+                if raw == "":
+                    continue
+                _finite(raw, path, lineno, name)
+            else:
+                vector = [_finite(x, path, lineno, name) for x in raw.split(seq_separator) if x]
+                expected = seq_len.setdefault(name, (len(vector), lineno))
+                if len(vector) != expected[0]:
                     raise AtomicFileError(
-                        f"{path}, line {lineno}: duplicate {'/'.join(unique_key)} {key} (first on line {first}); "
-                        "remove the repeated line"
-                        + (", or set rm_dup_inter: first to let RecBole drop repeats." if len(unique_key) == 2 else ".")
+                        f"{path}, line {lineno}: field '{name}' has {len(vector)} values, but line {expected[1]} "
+                        f"has {expected[0]}; every vector in a file must have the same dimension."
                     )
+        if key_index is not None:
+            key = tuple(values[i] for i in key_index)
+            first = seen.setdefault(key, lineno)
+            if first != lineno:
+                raise AtomicFileError(
+                    f"{path}, line {lineno}: duplicate {'/'.join(unique_key)} {key} (first on line {first}); "
+                    "remove the repeated line"
+                    + (", or set rm_dup_inter: first to let RecBole drop repeats." if len(unique_key) == 2 else ".")
+                )
     return lines
 
 

@@ -12,7 +12,6 @@ A cache whose sha256 or format differs from the text file's is stale and rebuilt
 short, edited) is rebuilt with a warning. Nothing else trusts it.
 """
 
-import hashlib
 import json
 import os
 from logging import getLogger
@@ -20,17 +19,10 @@ from logging import getLogger
 import numpy as np
 
 from recbole_darec.atomic_io import atomic_write_bytes, atomic_write_text
-from recbole_darec.data.atomic import AtomicFileError, read_header
+from recbole_darec.data.atomic import AtomicFileError, data_lines, read_header
+from recbole_darec.data.identity import file_sha256
 
 FORMAT = "recbole_darec.vector_cache/1"
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def parse_vector_file(path, id_field, vector_field, field_separator="\t", encoding="utf-8"):
@@ -44,44 +36,33 @@ def parse_vector_file(path, id_field, vector_field, field_separator="\t", encodi
         )
     id_column, vector_column = names.index(id_field), names.index(vector_field)
     ids, rows, first_line = [], [], {}
-    with open(path, "r", encoding=encoding) as f:
-        f.readline()
-        for lineno, line in enumerate(f, start=2):
-            line = line.rstrip("\r\n")
-            if not line:
-                continue
-            values = line.split(field_separator)
-            if len(values) != len(names):
-                raise AtomicFileError(
-                    f"{path}, line {lineno}: {len(values)} columns, but the header declares {len(names)}; "
-                    f"check the separator ({field_separator!r})."
-                )
-            key = values[id_column]
-            if key in first_line:
-                raise AtomicFileError(
-                    f"{path}, line {lineno}: duplicate {id_field} {key!r} (first on line {first_line[key]}); "
-                    "remove the repeated line."
-                )
-            first_line[key] = lineno
-            try:
-                row = np.array([float(x) for x in values[vector_column].split()], dtype=np.float64)
-            except ValueError:
-                bad = next(x for x in values[vector_column].split() if not _is_number(x))
-                raise AtomicFileError(
-                    f"{path}, line {lineno}: field '{vector_field}' holds {bad!r}, not a number."
-                ) from None
-            if rows and len(row) != len(rows[0]):
-                raise AtomicFileError(
-                    f"{path}, line {lineno}: field '{vector_field}' has {len(row)} values, but line "
-                    f"{first_line[ids[0]]} has {len(rows[0])}; every vector in a file must have the same dimension."
-                )
-            if not np.isfinite(row).all():
-                raise AtomicFileError(
-                    f"{path}, line {lineno}: field '{vector_field}' holds NaN or infinite values (NaN and infinite "
-                    "values are not allowed); re-encode the profiles or fix the file."
-                )
-            ids.append(key)
-            rows.append(row)
+    for lineno, values in data_lines(path, names, field_separator, encoding):
+        key = values[id_column]
+        if key in first_line:
+            raise AtomicFileError(
+                f"{path}, line {lineno}: duplicate {id_field} {key!r} (first on line {first_line[key]}); "
+                "remove the repeated line."
+            )
+        first_line[key] = lineno
+        try:
+            row = np.array([float(x) for x in values[vector_column].split()], dtype=np.float64)
+        except ValueError:
+            bad = next(x for x in values[vector_column].split() if not _is_number(x))
+            raise AtomicFileError(
+                f"{path}, line {lineno}: field '{vector_field}' holds {bad!r}, not a number."
+            ) from None
+        if rows and len(row) != len(rows[0]):
+            raise AtomicFileError(
+                f"{path}, line {lineno}: field '{vector_field}' has {len(row)} values, but line "
+                f"{first_line[ids[0]]} has {len(rows[0])}; every vector in a file must have the same dimension."
+            )
+        if not np.isfinite(row).all():
+            raise AtomicFileError(
+                f"{path}, line {lineno}: field '{vector_field}' holds NaN or infinite values (NaN and infinite "
+                "values are not allowed); re-encode the profiles or fix the file."
+            )
+        ids.append(key)
+        rows.append(row)
     if not rows:
         raise AtomicFileError(f"{path}: no vectors below the header.")
     return ids, np.vstack(rows)
@@ -98,7 +79,7 @@ def _is_number(text):
 def read_vector_file(path, id_field, vector_field, field_separator="\t", encoding="utf-8"):
     """``(ids, float64 matrix)`` of a vector file: from its cache when that is fresh (memory-mapped), else parsed
     (:func:`parse_vector_file`) and cached."""
-    digest = _sha256(path)
+    digest = file_sha256(path)
     cache, meta_path = path + ".cache.npy", path + ".cache.json"
     if os.path.isfile(meta_path) and os.path.isfile(cache):
         try:
