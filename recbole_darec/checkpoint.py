@@ -49,6 +49,7 @@ DERIVED_CONFIG_KEYS = frozenset(
 RUN_ENVIRONMENT_KEYS = frozenset(
     {
         "checkpoint_dir",
+        "output_root",
         "data_path",  # where the files are; what they hold is checked by the data fingerprint
         "show_progress",
         "state",

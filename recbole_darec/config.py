@@ -37,6 +37,7 @@ from recbole_darec.data.corruption import corruption_settings
 from recbole_darec.filenames import profile_kinds, split_config_path
 from recbole_darec.model.hooks import AlignmentHooks
 from recbole_darec.model.lookup import check_supported, get_model
+from recbole_darec.outputs import resolve_output_paths
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 RECBOLE_PROPERTIES_DIR = os.path.join(os.path.dirname(os.path.abspath(recbole.__file__)), "properties")
@@ -255,6 +256,7 @@ class Config(RecBoleConfig):
                 f"stopping_warmup = {warmup} epochs is not below epochs = {epochs}: no validation would count "
                 "towards choosing the best state; lower stopping_warmup or raise epochs."
             )
+        resolve_output_paths(self)
         if self.final_config_dict.get("profile_init", "none") != "none" and not issubclass(
             self.model_class, AlignmentHooks
         ):

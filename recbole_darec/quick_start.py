@@ -8,7 +8,7 @@ from logging import getLogger
 
 import torch.distributed as dist
 from recbole.data import data_preparation
-from recbole.utils import get_environment, init_logger, init_seed, set_color
+from recbole.utils import get_environment, init_seed, set_color
 
 from recbole_darec.checkpoint import (
     RESUMABLE_KEYS,
@@ -24,6 +24,7 @@ from recbole_darec.data import create_dataset, mask_training_items_only
 from recbole_darec.data.identity import data_fingerprint
 from recbole_darec.grouped_evaluation import evaluate_by_group
 from recbole_darec.model.dense import check_dense_memory
+from recbole_darec.outputs import start_logging
 from recbole_darec.prepare import prepare_dataset_files
 from recbole_darec.runtime import configure_runtime
 from recbole_darec.trainer import get_trainer, latest_last_checkpoint, this_runs_last_checkpoint
@@ -79,7 +80,7 @@ def run_recbole_darec(
     RecBole's result dict (plus ``model_file``).
     """
     config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
-    init_logger(config)  # first, so that profile encoding (minutes on a new dataset) says what it is doing
+    start_logging(config)  # first, so that profile encoding (minutes on a new dataset) says what it is doing
     logger = getLogger()
     prepare_dataset_files(config)
     threads, reuse = configure_runtime(config)
@@ -196,7 +197,7 @@ def rebuild_from_checkpoint(model_file, checkpoint, config_overrides=None):
     prepare_dataset_files(config)
     if not check_same_data(model_file, checkpoint, data_fingerprint(config)):
         getLogger().warning(f"{model_file} records no data fingerprint: its split cannot be checked.")
-    init_logger(config)
+    start_logging(config)
     logging.getLogger().setLevel(logging.WARNING)
     dataset, model, train_data, valid_data, test_data = _build(config)
     restore_model(model, checkpoint)

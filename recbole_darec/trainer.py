@@ -25,6 +25,7 @@ from recbole.trainer import Trainer as RecBoleTrainer
 from recbole.trainer.trainer import AbstractTrainer
 from recbole.utils import get_trainer as recbole_get_trainer
 from torch.nn.parallel import DistributedDataParallel
+from torch.utils.tensorboard import SummaryWriter
 
 from recbole_darec.checkpoint import (
     RESUMABLE_KEYS,
@@ -37,6 +38,7 @@ from recbole_darec.checkpoint import (
     tensor_parameters,
 )
 from recbole_darec.data.identity import data_fingerprint
+from recbole_darec.outputs import in_output_root
 
 LAST_SUFFIX = ".last.pth"
 
@@ -84,7 +86,12 @@ def _set_rng_state(state, train_data, device, logger):
 
 class Trainer(RecBoleTrainer, _DeviceAwareDDP):
     def __init__(self, config, model):
-        super().__init__(config, model)
+        with in_output_root(config) as moved:  # RecBole's TensorBoard writer names ./log_tensorboard/ there
+            super().__init__(config, model)
+            if moved:  # it opens its file later, from wherever the process is then: give it the absolute folder
+                log_dir = os.path.abspath(self.tensorboard.log_dir)
+                self.tensorboard.close()
+                self.tensorboard = SummaryWriter(log_dir)
         self.stopping_warmup = config["stopping_warmup"] or 0  # checked by Config
         self._resume_rng = None
         self.resumed_at_epoch = None  # the first epoch this process trained, when it continued a checkpoint

@@ -92,3 +92,19 @@ def test_offline_download_is_one_clear_line(tmp_path, monkeypatch, capsys):
     assert "could not download it from https://" in lines[0] and "name resolution" in lines[0]
     assert "ml-1m-implicit" in lines[0] and "recbole_darec.convert lightgcn-txt" in lines[0]
     assert not (tmp_path / "ml-1m").exists()  # no empty folder left to pass for a downloaded dataset
+
+
+def test_output_root_gathers_the_log_the_events_and_the_checkpoints(
+    tmp_path, toy_profiled, base_config, copy_dataset, monkeypatch
+):
+    from recbole_darec.quick_start import run_recbole_darec
+
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    settings = dict(base_config(tmp_path, state="INFO"), checkpoint_dir="saved", output_root=str(tmp_path / "runs"))
+    result = run_recbole_darec("LightGCN", "toy", config_dict=settings)
+    assert result["model_file"].startswith(str(tmp_path / "runs" / "saved"))
+    assert sorted(os.listdir(tmp_path / "runs")) == ["log", "log_tensorboard", "saved"]
+    assert os.listdir(work) == []  # nothing written into the working folder

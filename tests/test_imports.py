@@ -119,7 +119,7 @@ FLOORS = [
     (
         "profiles, configuration, run state, reporting",
         ["profiles", "profiles.*", "config"]
-        + ["checkpoint", "runtime", "grouped_evaluation", "reporting", "run_store", "suite"],
+        + ["checkpoint", "runtime", "outputs", "grouped_evaluation", "reporting", "run_store", "suite"],
     ),
     ("training and data preparation", ["trainer", "prepare"]),
     ("one run", ["quick_start"]),

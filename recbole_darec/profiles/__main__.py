@@ -41,13 +41,12 @@ def main(argv=None):
         parser.add_argument("--force", action="store_true", help="re-encode even if the cache is fresh")
     args, settings = parser.parse_known_args(argv[1:] if audit else argv)
 
-    from recbole.utils import init_logger
-
     from recbole_darec.checks import ConfigError
     from recbole_darec.cli import config_file_list, name_list, parse_overrides
     from recbole_darec.config import Config
     from recbole_darec.data import AtomicFileError, DatasetError, DatasetNotFoundError
     from recbole_darec.data.files import ensure_atomic_files
+    from recbole_darec.outputs import start_logging
     from recbole_darec.profiles import ProfileError, VectorStore, audit_profiles, ensure_profile_embeddings
     from recbole_darec.profiles.audit import format_report, warning_text
 
@@ -61,7 +60,7 @@ def main(argv=None):
             config_dict=config_dict,
             config_file_list=config_file_list(args.config_files),
         )
-        init_logger(config)
+        start_logging(config)
         ensure_atomic_files(config)
         if audit:
             report = audit_profiles(config, args.item_names)
