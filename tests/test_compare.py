@@ -15,12 +15,13 @@ def test_compare_records_failures_and_resumes_without_retraining(tmp_path, run_c
     args = [
         "-m",
         "recbole_darec.compare",
-        "--models=LightGCN,NoSuchModel",
+        "--models=LightGCN,RLMRecConLightGCN",
         "--dataset=toy",
         "--seeds=2",
         f"--out={out}",
         "--epochs=1",
         f"--data_path={data}",
+        "--rlmrec_temperature=0",  # a value only the model checks, when it is built: its runs fail, LightGCN's do not
     ]
     first = run_cli(*args, "--jobs=2")  # two runs at once; the resume below runs one at a time
     assert first.returncode == 1, first.stderr[-2000:]  # a failed model makes the exit status non-zero
@@ -30,8 +31,8 @@ def test_compare_records_failures_and_resumes_without_retraining(tmp_path, run_c
     assert status == {
         ("LightGCN", "2020"): "ok",
         ("LightGCN", "2021"): "ok",
-        ("NoSuchModel", "2020"): "failed",
-        ("NoSuchModel", "2021"): "failed",
+        ("RLMRecConLightGCN", "2020"): "failed",
+        ("RLMRecConLightGCN", "2021"): "failed",
     }
     ok = [r for r in rows if r["status"] == "ok"]
     assert all(
@@ -42,10 +43,10 @@ def test_compare_records_failures_and_resumes_without_retraining(tmp_path, run_c
         and r["best_epoch"] == "0"
         for r in ok
     )
-    assert "unknown model 'NoSuchModel'" in next(r["error"] for r in rows if r["status"] == "failed")
+    assert "'rlmrec_temperature' = 0 is out of range" in next(r["error"] for r in rows if r["status"] == "failed")
     assert (out / "results.png").stat().st_size > 1000
     markdown = (out / "results.md").read_text()
-    assert "| LightGCN | 2 |" in markdown and "NoSuchModel" in markdown
+    assert "| LightGCN | 2 |" in markdown and "RLMRecConLightGCN" in markdown
 
     # the two LightGCN runs started together: each kept its own best checkpoint
     assert len([p for p in (out / "saved").glob("LightGCN-*.pth") if not p.name.endswith(".last.pth")]) == 2
@@ -104,6 +105,7 @@ def test_runs_go_seed_by_seed_so_a_batch_cut_short_leaves_complete_pairs(tmp_pat
         return ok_row(model, seed)
 
     monkeypatch.setattr(compare, "run_one", fake_run)
+    monkeypatch.setattr(compare, "run_problems", lambda *args: [])  # models A and B exist only here
     assert compare.main(["--models=A,B", "--seeds=2", f"--out={tmp_path}", "--jobs=1"]) == 0
     assert started == [("A", 2020), ("B", 2020), ("A", 2021), ("B", 2021)]
 
@@ -186,6 +188,7 @@ def test_killing_compare_ends_its_runs_and_stores_nothing(tmp_path):
         "    marker = [a for a in command if a.startswith('--model=')][0][8:] + '.pid'\n"
         "    return real_popen([sys.executable, '-c', code, sys.argv[1] + '/' + marker], **kwargs)\n"
         "run_store.subprocess.Popen = sleeper\n"
+        "compare.run_problems = lambda *args: []  # models A, B and C exist only here\n"
         "sys.exit(compare.main(['--models=A,B,C', '--seeds=1', '--out=' + sys.argv[1] + '/out', '--jobs=2']))\n"
     )
     runner = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)])
@@ -213,7 +216,7 @@ def test_a_run_cut_short_is_continued_from_its_last_epoch_to_the_same_figures(tm
     from recbole_darec.quick_start import run_recbole_darec
 
     cut, straight = tmp_path / "cut", tmp_path / "straight"
-    # what compare's child would have left had it been killed during its second epoch of four
+    # a last-epoch checkpoint in the compare's folder: here that of a run that trained 2 of the 4 epochs asked for
     run_recbole_darec(
         "LightGCN",
         "toy",
@@ -231,7 +234,7 @@ def test_a_run_cut_short_is_continued_from_its_last_epoch_to_the_same_figures(tm
         assert done.returncode == 0, done.stderr[-2000:]
     resumed, fresh = (json.loads((out / "runs" / "LightGCN-seed2020.json").read_text()) for out in (cut, straight))
     assert "Resumed from" in (cut / "runs" / "LightGCN-seed2020.log").read_text()
-    assert resumed["resumed_at_epoch"] == 1 and fresh["resumed_at_epoch"] == ""
+    assert resumed["resumed_at_epoch"] == 2 and fresh["resumed_at_epoch"] == ""
     assert resumed["epochs_run"] == fresh["epochs_run"] == 4
     curve = [epoch for epoch, _ in json.loads(resumed["valid_curve"])]
     assert curve == [epoch for epoch, _ in json.loads(fresh["valid_curve"])] == [0, 1, 2, 3]
@@ -265,3 +268,16 @@ def test_a_run_finishing_beside_a_stored_row_is_not_read_as_a_row(tmp_path):
     (tmp_path / "runs" / "B-seed2020.metrics.json").write_text(json.dumps({"test_recall@20": 0.2}))
     rows = store_row(str(tmp_path), ok_row("A", 2020))
     assert [(r["model"], r["seed"]) for r in rows] == [("A", 2020)]
+
+
+def test_every_run_is_checked_before_the_first_trains(tmp_path, monkeypatch, capsys):
+    """A misspelt key or model is found in seconds, not after the other models trained; nothing crashes after."""
+    import recbole_darec.compare as compare
+
+    monkeypatch.setattr(compare, "run_one", lambda *args: pytest.fail("nothing should train"))
+    argv = ["--models=LightGCN,LightGCNN", "--dataset=ml-100k", f"--out={tmp_path}", f"--data_path={tmp_path}/d"]
+    assert compare.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "nothing was trained" in err and "LightGCNN: unknown model 'LightGCNN'" in err
+    assert compare.main([*argv[:1], "--models=LightGCN", *argv[2:], "--darec_glo_weigth=1"]) == 2
+    assert "did you mean 'darec_glo_weight'" in capsys.readouterr().err
