@@ -99,6 +99,20 @@ def _power_law(rng, n, exponent):
     return (1 - rng.random(n)) ** (-exponent)
 
 
+def _activity_counts(activity, mean, n_items):
+    """Interactions per user proportional to ``activity``, each in [3, n_items / 2], averaging ``mean``: the scale is
+    found by bisection, because clipping a heavy tail moves the mean."""
+    low, high = 0.0, mean * len(activity) / activity.sum() * 1e3
+
+    def counts(scale):
+        return np.clip(np.rint(activity * scale), 3, n_items // 2).astype(int)
+
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if counts(middle).mean() < mean else (low, middle)
+    return counts(high)
+
+
 def generate(knobs):
     """``(interactions DataFrame[user, item], {kind: vectors}, truth arrays)`` for checked ``knobs``."""
     rng = np.random.default_rng(knobs["seed"])
@@ -108,8 +122,7 @@ def generate(knobs):
         for kind, n in (("user", n_users), ("item", n_items))
         for part in ("shared", "cf", "llm")
     }
-    activity = _power_law(rng, n_users, knobs["activity_exponent"])
-    counts = np.clip(np.rint(activity / activity.mean() * knobs["density"] * n_items), 3, n_items // 2).astype(int)
+    counts = _activity_counts(_power_law(rng, n_users, knobs["activity_exponent"]), knobs["density"] * n_items, n_items)
     popularity = np.log(_power_law(rng, n_items, knobs["popularity_exponent"]))
     cf, shared = np.sqrt(knobs["cf_share"]), np.sqrt(1 - knobs["cf_share"])
     users, items = [], []

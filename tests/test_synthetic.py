@@ -93,3 +93,11 @@ def test_the_generated_dataset_runs_with_its_supplied_vectors(tmp_path, base_con
     result = run_recbole_darec("DaRecLightGCN", "s", config_dict=base_config(tmp_path))
     assert result["test_result"]["recall@20"] > 0
     assert not os.path.exists(tmp_path / "dataset" / "s" / "s.useremb.meta.json")  # supplied, not re-encoded
+
+
+def test_the_density_comes_out_as_asked_despite_the_heavy_tail(tmp_path):
+    folder = write_dataset("s", str(tmp_path), dict(SMALL, users=2000, items=800, density=0.02, activity_exponent=1.5))
+    rows = sum(
+        len(open(os.path.join(folder, f"s.{part}.inter")).readlines()) - 1 for part in ("train", "valid", "test")
+    )
+    assert rows == pytest.approx(2000 * 800 * 0.02, rel=0.01)
