@@ -92,13 +92,14 @@ def run_recbole_darec(
         resume = latest_last_checkpoint(config)
     elif resume == "if_any":
         resume = this_runs_last_checkpoint(config)
+    checkpoint = load_checkpoint(resume, map_location=config["device"]) if resume else None
     if resume:
-        keep_first_runs_settings(config, load_checkpoint(resume), config_dict, logger)
+        keep_first_runs_settings(config, checkpoint, config_dict, logger)
     _, model, train_data, valid_data, test_data = _build(config, logger)
     logger.info(model)
     trainer = get_trainer(config, model)(config, model)
     if resume:
-        trainer.resume_checkpoint(resume)
+        trainer.resume_checkpoint(resume, checkpoint)
 
     best_valid_score, best_valid_result = trainer.fit(
         train_data, valid_data, saved=saved, show_progress=config["show_progress"]

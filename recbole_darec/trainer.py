@@ -134,6 +134,19 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
             ),
         )
 
+    def _save_last_checkpoint(self, epoch, train_data, **marks):
+        """The state after ``epoch`` with every random state, for an exact resume; ``marks``: how the run ended."""
+        save_checkpoint(
+            self.last_checkpoint_file,
+            self.config,
+            self.model.state_dict(),
+            epoch,
+            self.data_fingerprint,
+            rng=_rng_state(train_data, self.device),
+            **marks,
+            **self._training_state(),
+        )
+
     def _is_writer(self):
         return self.config["single_spec"] or self.config["local_rank"] == 0
 
@@ -154,15 +167,7 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
             _set_rng_state(self._resume_rng, train_data, self.device, self.logger)
             self._resume_rng = None
         if epoch_idx > 0 and self._is_writer():
-            save_checkpoint(
-                self.last_checkpoint_file,
-                self.config,
-                self.model.state_dict(),
-                epoch_idx - 1,
-                self.data_fingerprint,
-                rng=_rng_state(train_data, self.device),
-                **self._training_state(),
-            )
+            self._save_last_checkpoint(epoch_idx - 1, train_data)
         start = time.perf_counter()
         loss = super()._train_epoch(train_data, epoch_idx, loss_func=loss_func, show_progress=show_progress)
         self.epoch_seconds.append(time.perf_counter() - start)
@@ -195,9 +200,10 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
             return (-math.inf if self.valid_metric_bigger else math.inf), result
         return score, result
 
-    def resume_checkpoint(self, resume_file):
-        """Continue from a ``.last.pth`` file: model, optimizer, early-stopping and random states."""
-        checkpoint = load_checkpoint(resume_file, map_location=self.device)
+    def resume_checkpoint(self, resume_file, checkpoint=None):
+        """Continue from a ``.last.pth`` file (``checkpoint``: its contents, when already loaded): model, optimizer,
+        early-stopping and random states."""
+        checkpoint = checkpoint or load_checkpoint(resume_file, map_location=self.device)
         difference = first_difference(checkpoint["config"], self.config, may_differ=RESUMABLE_KEYS)
         if difference:
             key, saved, current = difference
@@ -252,16 +258,8 @@ class Trainer(RecBoleTrainer, _DeviceAwareDDP):
             return self.best_valid_score, self.best_valid_result
         result = super().fit(train_data, valid_data, verbose, saved, show_progress, callback_fn)
         if self._is_writer() and self._epoch is not None and os.path.exists(self.last_checkpoint_file):
-            save_checkpoint(
-                self.last_checkpoint_file,
-                self.config,
-                self.model.state_dict(),
-                self._epoch,
-                self.data_fingerprint,
-                rng=_rng_state(train_data, self.device),
-                finished=True,
-                stopped_early=self._epoch + 1 < self.epochs,
-                **self._training_state(),
+            self._save_last_checkpoint(
+                self._epoch, train_data, finished=True, stopped_early=self._epoch + 1 < self.epochs
             )
         return result
 
