@@ -15,7 +15,9 @@ paired t-test over seeds on ``--main_metric``); ``--out=file.csv`` also writes t
 for test interactions on warm and cold items (no training interaction) apart, ``--groups=all`` both, with
 the groups' sizes;
 ``--alignment`` adds how close each model's scoring embeddings are to the profile vectors
-(linear CKA and 20-nearest-neighbour overlap per side), for aligned models and plain backbones.
+(linear CKA and 20-nearest-neighbour overlap per side), for aligned models and plain backbones;
+``--truth``, for datasets written by ``python -m recbole_darec synthetic``, how much of each true latent part
+(shared, CF-specific, LLM-specific) the scoring embeddings and DaRec's shared heads hold (:func:`truth_recovery`).
 """
 
 import argparse
@@ -31,11 +33,12 @@ from recbole_darec.checkpoint import CheckpointError, load_checkpoint
 from recbole_darec.checks import ConfigError
 from recbole_darec.cli import parse_overrides
 from recbole_darec.grouped_evaluation import evaluate_by_group, group_columns
-from recbole_darec.model.measures import alignment_report
+from recbole_darec.model.measures import alignment_report, recovered_share
 from recbole_darec.profiles import ProfileError, profile_vectors
 from recbole_darec.quick_start import rebuild_from_checkpoint
 from recbole_darec.reporting import mean_std, mean_std_cell, pick_main_metric, render_groups, render_markdown, summarize
 from recbole_darec.runtime import configure_runtime
+from recbole_darec.synthetic import FACTOR_PARTS, read_truth
 from recbole_darec.trainer import get_trainer
 
 # what re-scoring may change: how the test is scored, and where, on how many threads and with which memory reuse
@@ -84,10 +87,11 @@ GROUP_KINDS = {"user_activity": ("users",), "items": ("items",), "all": ("users"
 Rescored = namedtuple("Rescored", "model seed valid_metric result groups alignment saved_at")
 
 
-def rescore(model_file, overrides, alignment=False):
+def rescore(model_file, overrides, alignment=False, truth=False):
     """A :class:`Rescored` checkpoint: its test metrics with ``overrides`` (evaluation keys only) applied to its
     config, the metrics by quartile of the users' training interactions and, with ``alignment``, how close
-    the embeddings it ranks with are to the profile vectors (:func:`scoring_alignment`; else ``{}``)."""
+    the embeddings it ranks with are to the profile vectors (:func:`scoring_alignment`), with ``truth`` how
+    much of a synthetic dataset's true factors they hold (:func:`truth_recovery`), both in ``alignment``."""
     unknown = sorted(set(overrides) - EVALUATION_KEYS)
     if unknown:
         raise ConfigError(
@@ -101,6 +105,8 @@ def rescore(model_file, overrides, alignment=False):
     with torch.no_grad():
         result, by_group = evaluate_by_group(trainer, test_data, train_data._dataset, load_best_model=False)
         figures = scoring_alignment(model, dataset) if alignment else {}
+        if truth:
+            figures.update(truth_recovery(model, dataset, read_truth(config["data_path"], config["dataset"])))
     valid_metric = config["valid_metric"].lower()
     saved_at = checkpoint["saved_at"]
     return Rescored(config["model"], config["seed"], valid_metric, dict(result), by_group, figures, saved_at)
@@ -113,27 +119,71 @@ def scoring_alignment(model, dataset):
     plain backbones alike."""
     figures = {}
     for kind in ("user", "item"):
-        cf = getattr(model, f"restore_{kind}_e", None)
-        if cf is None:
-            raise ConfigError(f"{type(model).__name__} keeps no scoring embeddings (restore_{kind}_e) to compare.")
-        report = alignment_report(cf[1:].float().cpu(), profile_vectors(dataset, kind)[1:])
+        report = alignment_report(_scoring_embeddings(model, kind), profile_vectors(dataset, kind)[1:])
         figures.update({f"align_{kind}_{key}": value for key, value in report.items()})
     return figures
 
 
+def _scoring_embeddings(model, kind):
+    """A model's cached full-sort embeddings of one side (``restore_user_e`` / ``restore_item_e``), [PAD] row
+    dropped; refused for models that keep none (the closed forms score with item x item weights)."""
+    cf = getattr(model, f"restore_{kind}_e", None)
+    if cf is None:
+        raise ConfigError(f"{type(model).__name__} keeps no scoring embeddings (restore_{kind}_e) to compare.")
+    return cf[1:].float().cpu()
+
+
+def truth_recovery(model, dataset, truth):
+    """How much of each true latent part of a synthetic dataset (``truth``: :func:`~recbole_darec.synthetic.read_truth`)
+    a model holds, per side, as :func:`~recbole_darec.model.measures.recovered_share` (out-of-sample R² of a
+    linear map): ``truth_<side>_score_<part>`` for the embeddings it ranks with, and for DaRec
+    ``truth_<side>_cf_head_shared`` (its CF shared head on the backbone's output: does it find the true shared
+    factors?) and ``truth_<side>_llm_head_<shared|llm>`` (its LLM shared head on the profile vectors: the shared
+    factors it should keep, the LLM-specific ones it should drop). DaRec's theory: direct alignment carries
+    the LLM-specific part into the scoring embeddings; disentangled alignment does not."""
+    alignment = getattr(model, "alignment", None)
+    heads = getattr(alignment, "cf_heads", None) is not None
+    if heads:
+        backbone = dict(zip(("user", "item"), model.forward(model.main_view_ego())))
+    figures = {}
+    for kind in ("user", "item"):
+        field = dataset.uid_field if kind == "user" else dataset.iid_field
+        raw_ids = dataset.id2token(field, range(1, dataset.num(field)))
+        rows = [int(token) - 1 for token in raw_ids]  # the generator's raw ids are 1..n, its rows 0..n-1
+        parts = {part: torch.from_numpy(truth[f"{kind}_{part}"][rows]) for part in FACTOR_PARTS}
+        scoring = _scoring_embeddings(model, kind)
+        figures.update({f"truth_{kind}_score_{p}": recovered_share(scoring, parts[p]) for p in FACTOR_PARTS})
+        if heads:
+            cf_shared = alignment.cf_heads(backbone[kind][1:])[0].float().cpu()
+            llm_shared = alignment.llm_heads(getattr(model, f"{kind}_profile")[1:])[0].float().cpu()
+            figures[f"truth_{kind}_cf_head_shared"] = recovered_share(cf_shared, parts["shared"])
+            figures[f"truth_{kind}_llm_head_shared"] = recovered_share(llm_shared, parts["shared"])
+            figures[f"truth_{kind}_llm_head_llm"] = recovered_share(llm_shared, parts["llm"])
+    return figures
+
+
 def render_alignment(rows, models):
-    """Markdown: :func:`scoring_alignment`'s figures per model (mean ± std over seeds)."""
-    keys = [k for k in rows[0] if k.startswith("align_")]
-    lines = [
-        "## Scoring embeddings against the profile vectors (all users / items)",
-        "",
-        "| model | " + " | ".join(k[len("align_") :] for k in keys) + " |",
-        "|---|" + "---|" * len(keys),
-    ]
-    for model in models:
-        cells = [mean_std([float(r[k]) for r in rows if r["model"] == model]) for k in keys]
-        lines.append(f"| {model} | " + " | ".join(mean_std_cell(*cell, places=3) for cell in cells) + " |")
-    return "\n".join(lines) + "\n"
+    """Markdown: :func:`scoring_alignment`'s and :func:`truth_recovery`'s figures per model (mean ± std over
+    seeds; a cell is empty for a model without the figure, as a backbone without DaRec's heads)."""
+    sections = (
+        ("align_", "Scoring embeddings against the profile vectors (all users / items)"),
+        ("truth_", "Share of each true latent part the model holds (out-of-sample R², all users / items)"),
+    )
+    lines = []
+    for prefix, title in sections:
+        keys = list(dict.fromkeys(k for r in rows for k in r if k.startswith(prefix)))
+        if not keys:
+            continue
+        lines += [f"## {title}", "", "| model | " + " | ".join(k[len(prefix) :] for k in keys) + " |"]
+        lines.append("|---|" + "---|" * len(keys))
+        for model in models:
+            cells = []
+            for key in keys:
+                values = [float(r[key]) for r in rows if r["model"] == model and key in r]
+                cells.append(mean_std_cell(*mean_std(values), places=3) if values else "")
+            lines.append(f"| {model} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def main(argv=None):
@@ -163,6 +213,12 @@ def main(argv=None):
         action="store_true",
         help="also report how close each model's scoring embeddings are to the profile vectors (CKA, 20-NN overlap)",
     )
+    parser.add_argument(
+        "--truth",
+        action="store_true",
+        help="also report how much of a synthetic dataset's true shared, CF-specific and LLM-specific factors the "
+        "scoring embeddings (and DaRec's shared heads) hold",
+    )
     args, unknown = parser.parse_known_args(argv)
     try:
         overrides = parse_overrides(unknown)
@@ -171,7 +227,7 @@ def main(argv=None):
     try:
         rows = []
         for path, name in checkpoint_files(args.paths):
-            rescored = rescore(path, overrides, alignment=args.alignment)
+            rescored = rescore(path, overrides, alignment=args.alignment, truth=args.truth)
             row = dict(
                 model=name or rescored.model,
                 seed=rescored.seed,
@@ -222,7 +278,7 @@ def main(argv=None):
     print(render_markdown(summary, metrics, main_metric, "Test, re-scored"))
     if args.groups:
         print(render_groups(per_seed, models, main_metric[len("test_") :]))
-    if args.alignment:
+    if args.alignment or args.truth:
         print(render_alignment(per_seed, models))
     if args.out:
         atomic_write_csv(args.out, rows, list(dict.fromkeys(k for r in rows for k in r)))

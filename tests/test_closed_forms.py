@@ -180,3 +180,16 @@ def test_a_closed_form_refuses_lightgcns_l2_weight_from_a_shared_preset(
     copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
     with pytest.raises(ConfigError, match=r"EASE's reg_weight = 1e-06 .* rlmrec_lightgcn.yaml"):
         run_recbole_darec("EASE", "toy", config_dict=base_config(tmp_path, reg_weight=1e-6))
+
+
+@pytest.mark.parametrize("batch_size", [7, 4096])
+def test_pop_counts_every_training_interaction_whatever_the_batch_size(
+    tmp_path, toy_profiled, base_config, copy_dataset, batch_size
+):
+    """RecBole's Pop counts an item once per batch (RecBole #2198): at batch 4,096 every toy item would count 1."""
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    result = run_recbole_darec("Pop", "toy", config_dict=base_config(tmp_path, train_batch_size=batch_size))
+    _, model, _, train_data, _, _ = load_data_and_model(result["model_file"])
+    counts = np.asarray(train_data._dataset.inter_matrix(form="csr").sum(axis=0)).ravel()
+    np.testing.assert_array_equal(model.item_cnt.squeeze(1).numpy(), counts)
+    assert counts.max() > 1

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from recbole_darec.model.measures import effective_rank, knn_overlap, linear_cka, mean_pairwise_cosine
+from recbole_darec.model.measures import effective_rank, knn_overlap, linear_cka, mean_pairwise_cosine, recovered_share
 
 
 def test_collapse_measures_tell_a_collapsed_set_from_a_spread_one():
@@ -113,3 +113,14 @@ def test_user_groups_take_every_top_k_metric_of_the_leaderboards():
     assert (active["users"], quiet["users"]) == (1, 1)
     assert (active["hit@1"], active["mrr@3"], active["precision@3"], active["recall@3"]) == (1.0, 1.0, 0.6667, 1.0)
     assert all(quiet[f"{name}@3"] == 0.0 for name in metrics)
+
+
+def test_recovered_share_is_the_out_of_sample_variance_a_linear_map_predicts():
+    generator = torch.Generator().manual_seed(3)
+    target = torch.randn(2000, 8, generator=generator)
+    mixed = torch.cat(
+        [target @ torch.randn(8, 8, generator=generator) + 5.0, torch.randn(2000, 24, generator=generator)], 1
+    )
+    assert recovered_share(mixed, target) == pytest.approx(1.0, abs=1e-9)  # any invertible map of it, plus noise
+    assert recovered_share(mixed[:, :8][:, :4], target) == pytest.approx(0.5, abs=0.05)  # half its dimensions
+    assert abs(recovered_share(torch.randn(2000, 32, generator=generator), target)) < 0.05  # out of sample: no gain

@@ -145,3 +145,31 @@ def test_profile_vectors_give_zero_rows_where_the_dataset_allows_missing_vectors
     strict = create_dataset(config_for(tmp_path, dataset="toy", model="LightGCN"))  # reads no vectors itself
     with pytest.raises(ProfileError, match=r"no vector for 1 item\(s\) of the dataset \(e.g. 7\)"):
         profile_vectors(strict, "item")
+
+
+def test_truth_recovery_of_a_synthetic_dataset_and_a_clear_refusal_elsewhere(
+    tmp_path, toy_profiled, base_config, copy_dataset, capsys
+):
+    """evaluate --truth: the share of each true latent part a model's scoring embeddings (and DaRec's heads) hold."""
+    from recbole_darec.evaluate import main, rescore
+    from recbole_darec.quick_start import run_recbole_darec
+    from recbole_darec.synthetic import write_dataset
+
+    write_dataset("sim", str(tmp_path / "dataset"), {"users": 200, "items": 150, "density": 0.06, "profile_dim": 48})
+    darec = run_recbole_darec("DaRecLightGCN", "sim", config_dict=base_config(tmp_path))["model_file"]
+    figures = rescore(darec, {}, truth=True).alignment
+    parts = [f"score_{part}" for part in ("shared", "cf", "llm")] + [
+        "cf_head_shared",
+        "llm_head_shared",
+        "llm_head_llm",
+    ]
+    assert sorted(figures) == sorted(f"truth_{side}_{part}" for side in ("user", "item") for part in parts)
+    assert all(value <= 1 for value in figures.values())
+    # the LLM shared head reads the profile vectors, which hold the true shared and LLM-specific factors linearly
+    assert max(figures["truth_item_llm_head_shared"], figures["truth_item_llm_head_llm"]) > 0.3
+    assert main([darec, "--truth"]) == 0
+    assert "Share of each true latent part the model holds" in capsys.readouterr().out
+    copy_dataset(toy_profiled, tmp_path / "dataset", name="toy")
+    plain = run_recbole_darec("LightGCN", "toy", config_dict=base_config(tmp_path))["model_file"]
+    assert main([plain, "--truth"]) == 2
+    assert "toy.truth: no ground truth" in capsys.readouterr().err

@@ -64,6 +64,23 @@ def test_the_cf_share_moves_the_interactions_from_the_shared_factors_to_the_cf_o
     assert alignment(0.0) > 1.0 > 0.3 > alignment(1.0)  # interacted pairs agree on shared factors only when they count
 
 
+def test_the_affinity_scale_sets_how_much_the_factors_decide_against_popularity(tmp_path):
+    def agreement(scale):  # mean true affinity (shared + CF-specific) of the interacted pairs
+        folder = write_dataset("s", str(tmp_path / str(scale)), dict(SMALL, affinity_scale=scale))
+        truth = {k: np.load(os.path.join(folder, "s.truth", f"{k}.npy")) for k in ("user_shared", "item_shared")}
+        truth.update({k: np.load(os.path.join(folder, "s.truth", f"{k}.npy")) for k in ("user_cf", "item_cf")})
+        lines = open(os.path.join(folder, "s.train.inter")).read().splitlines()[1:]
+        u, i = np.array([[int(x) - 1 for x in line.split("\t")] for line in lines]).T
+        return float(
+            np.mean(
+                np.sum(truth["user_shared"][u] * truth["item_shared"][i], axis=1)
+                + np.sum(truth["user_cf"][u] * truth["item_cf"][i], axis=1)
+            )
+        )
+
+    assert abs(agreement(0.0)) < 0.5 < agreement(1.0) < agreement(3.0)  # at 0 popularity alone draws the items
+
+
 @pytest.mark.parametrize(
     "knob, value, message",
     [
@@ -72,6 +89,7 @@ def test_the_cf_share_moves_the_interactions_from_the_shared_factors_to_the_cf_o
         ("density", 0.0001, r"--density=0.0001 gives 0.0 interactions a user"),
         ("profile_dim", 8, r"--profile_dim=8 is below shared_dim \+ llm_dim = 32"),
         ("colour", 1, r"unknown knob\(s\) \['colour'\]"),
+        ("affinity_scale", -1.0, r"--affinity_scale=-1.0 is out of range"),
     ],
 )
 def test_a_bad_knob_is_refused_by_name_before_anything_is_written(tmp_path, knob, value, message):

@@ -6,6 +6,7 @@ from recbole_darec.model.darec_sgl import DaRecSGL
 from recbole_darec.model.darec_simgcl import DaRecSimGCL
 from recbole_darec.model.l3ae import L3AE
 from recbole_darec.model.lightgcn import LightGCN
+from recbole_darec.model.pop import Pop
 from recbole_darec.model.rlmrec_con_lightgcn import RLMRecConLightGCN
 from recbole_darec.model.rlmrec_con_sgl import RLMRecConSGL
 from recbole_darec.model.rlmrec_con_simgcl import RLMRecConSimGCL
@@ -19,6 +20,7 @@ __all__ = [
     "AlphaRec",
     "L3AE",
     "LightGCN",
+    "Pop",
     "SGL",
     "SimGCL",
     "DaRecLightGCN",

@@ -1,7 +1,8 @@
 """Representation measures (torch only): used by DaRec's training log, ``evaluate --alignment`` and scripts.
 
 ``mean_pairwise_cosine`` and ``effective_rank`` detect a collapse; ``linear_cka`` (Kornblith et al., 2019)
-and ``knn_overlap`` say how alike two representations of the same rows are.
+and ``knn_overlap`` say how alike two representations of the same rows are; ``recovered_share`` how much of a
+known target (a simulator's true factors) a representation holds.
 """
 
 import torch
@@ -31,6 +32,24 @@ def linear_cka(x, y):
     """Linear centred kernel alignment of two representations of the same rows, in [0, 1] (the complement of
     DaRec's CKA loss, one formula for both)."""
     return float(1 - cka_alignment(x, y))
+
+
+def recovered_share(x, target, generator_seed=0):
+    """Share of ``target``'s variance that a linear map of ``x`` (with an intercept) predicts on rows it was not
+    fitted on: the rows split in two halves at random (seeded), each half's least-squares map scored on the other,
+    ``1 - residual / total`` pooled over both; 0 or below when ``x`` says nothing of ``target``, 1 when it holds it
+    all. Out of sample, so a wide ``x`` earns nothing from fitting noise."""
+    x, target = x.double(), target.double()
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(generator_seed))
+    halves = order[: len(x) // 2], order[len(x) // 2 :]
+    residual = total = 0.0
+    for fit, score in (halves, halves[::-1]):
+        x_mean, t_mean = x[fit].mean(dim=0), target[fit].mean(dim=0)
+        weights = torch.linalg.lstsq(x[fit] - x_mean, target[fit] - t_mean).solution
+        predicted = (x[score] - x_mean) @ weights + t_mean
+        residual += float((target[score] - predicted).pow(2).sum())
+        total += float((target[score] - target[score].mean(dim=0)).pow(2).sum())
+    return 1 - residual / total
 
 
 def knn_overlap(x, y, k=20, chunk=4096, queries=None):
