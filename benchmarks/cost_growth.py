@@ -34,6 +34,13 @@ MODELS = "LightGCN,DaRecLightGCN,RLMRecConLightGCN,AlphaRec,EASE,L3AE"
 PROTOCOL = "properties/protocol/rlmrec.yaml"
 
 
+def generate_command(size, data_path):
+    """The command that writes size ``size``'s dataset ``cost-<size>`` under ``data_path`` (seeded)."""
+    users, items, density = SIZES[size]
+    command = [sys.executable, "-m", "recbole_darec", "synthetic", f"--name=cost-{size}", f"--out={data_path}"]
+    return command + [f"--users={users}", f"--items={items}", f"--density={density}", "--seed=2020"]
+
+
 def measure(model, dataset, data_path, steps, eval_users, threads):
     """One model in this process: build, steps, scoring; a dict of figures (or of the refusal)."""
     import resource
@@ -47,7 +54,7 @@ def measure(model, dataset, data_path, steps, eval_users, threads):
     settings = {"state": "ERROR", "show_progress": False, "checkpoint_dir": tempfile.mkdtemp(), "data_path": data_path}
     start = time.perf_counter()
     try:
-        config, net, train_data = build_untrained(model, dataset, [PROTOCOL], settings)
+        config, net, train_data, _ = build_untrained(model, dataset, [PROTOCOL], settings)
     except ConfigError as err:
         return {"model": model, "refused": str(err).split(":")[0][:160]}
     figures = {"model": model, "build_s": time.perf_counter() - start, "device": str(config["device"])}
@@ -123,13 +130,7 @@ def main():
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:
         parser.error(f"unknown size(s) {unknown}; the sizes are {list(SIZES)}")
-    plan = []
-    for size in sizes:
-        users, items, density = SIZES[size]
-        dataset = f"cost-{size}"
-        generate = [sys.executable, "-m", "recbole_darec", "synthetic", f"--name={dataset}", f"--out={args.data_path}"]
-        generate += [f"--users={users}", f"--items={items}", f"--density={density}", "--seed=2020"]
-        plan.append((size, dataset, generate))
+    plan = [(size, f"cost-{size}", generate_command(size, args.data_path)) for size in sizes]
     if args.dry_run:
         for size, dataset, generate in plan:
             print(f"{size}: {' '.join(generate)}")

@@ -24,7 +24,7 @@ def build(model, dataset, overrides):
     from recbole_darec.quick_start import build_untrained
     from recbole_darec.trainer import get_trainer
 
-    config, net, train_data = build_untrained(
+    config, net, train_data, _ = build_untrained(
         model, dataset, config_dict=dict(overrides, state="ERROR", show_progress=False)
     )
     return get_trainer(config, net)(config, net), train_data

@@ -119,7 +119,7 @@ def epoch_times(dataset, data_path, config_files, rounds):
     built = {}
     for name in ("LightGCN", "DaRecLightGCN", "AlphaRec"):
         settings = {"state": "ERROR", "show_progress": False, "checkpoint_dir": scratch, "data_path": data_path}
-        config, net, train_data = build_untrained(name, dataset, config_files, settings)
+        config, net, train_data, _ = build_untrained(name, dataset, config_files, settings)
         built[name] = (get_trainer(config, net)(config, net), train_data)
         if name == "LightGCN":
             start = time.perf_counter()

@@ -41,7 +41,7 @@ def main():
         "checkpoint_dir": tempfile.mkdtemp(),
         "data_path": args.data_path,
     }
-    nets = {m: build_untrained(m, args.dataset, args.config_files.split(), settings)[1:] for m in models}
+    nets = {m: build_untrained(m, args.dataset, args.config_files.split(), settings)[1:3] for m in models}
     batches = [b for _, b in zip(range(args.steps + 1), nets[models[0]][1])]
     times = {name: [] for name in nets}
     for index, batch in enumerate(batches):

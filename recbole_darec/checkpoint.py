@@ -60,6 +60,7 @@ RUN_ENVIRONMENT_KEYS = frozenset(
         "gpu_id",
         "use_gpu",
         "eval_batch_size",
+        "eval_memory_mb",
         "worker",
         "save_dataset",
         "save_dataloaders",

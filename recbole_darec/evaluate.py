@@ -48,6 +48,7 @@ EVALUATION_KEYS = {
     "metrics",
     "topk",
     "eval_batch_size",
+    "eval_memory_mb",
     "metric_decimal_place",
     "use_gpu",
     "gpu_id",

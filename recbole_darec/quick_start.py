@@ -21,6 +21,7 @@ from recbole_darec.checkpoint import (
 from recbole_darec.checks import check_value
 from recbole_darec.config import Config
 from recbole_darec.data import create_dataset, mask_training_items_only
+from recbole_darec.data.eval_batches import size_full_sort_batches
 from recbole_darec.data.identity import data_fingerprint
 from recbole_darec.grouped_evaluation import evaluate_by_group
 from recbole_darec.model.dense import check_dense_memory
@@ -36,6 +37,7 @@ def _build(config, logger=None):
     dataset = create_dataset(config)
     if logger:
         logger.info(dataset)
+    size_full_sort_batches(config, dataset.item_num)
     train_data, valid_data, test_data = data_preparation(config, dataset)
     history = check_value(config, "test_history", str, None, choices={"train", "train_valid"})
     if history == "train" and test_data is not None:
@@ -61,13 +63,13 @@ def keep_first_runs_settings(config, checkpoint, given, logger):
 
 
 def build_untrained(model, dataset, config_file_list=None, config_dict=None):
-    """``(config, model, train_data)`` ready to train, without a logger or a run: what the cost benchmarks time.
-    The dataset's files are prepared and threads set as for a run."""
+    """``(config, model, train_data, valid_data)`` ready to train, without a logger or a run: what the cost
+    benchmarks time. The dataset's files are prepared and threads set as for a run."""
     config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
     prepare_dataset_files(config)
     configure_runtime(config)
-    _, net, train_data, _, _ = _build(config)
-    return config, net, train_data
+    _, net, train_data, valid_data, _ = _build(config)
+    return config, net, train_data, valid_data
 
 
 def run_recbole_darec(

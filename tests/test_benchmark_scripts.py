@@ -28,3 +28,14 @@ def test_the_cost_benchmark_measures_every_model_on_a_tiny_synthetic_size(repo_r
     assert done.returncode == 0, done.stderr[-2000:]
     table = (tmp_path / "cost.md").read_text()
     assert "| tiny | LightGCN |" in table and "| tiny | L3AE |" in table and "Growth exponents" in table
+
+
+@pytest.mark.slow
+def test_the_eval_memory_benchmark_gives_the_same_metric_at_every_budget(repo_root, tmp_path):
+    script = os.path.join(repo_root, "benchmarks", "eval_memory.py")
+    command = [sys.executable, script, "--size=tiny", "--budgets=~,0.001,64", f"--data_path={tmp_path / 'd'}"]
+    done = subprocess.run(command, cwd=repo_root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line.split(" | ") for line in done.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [row[0] for row in rows] == ["| ~", "| 0.001", "| 64"] and len({row[-1] for row in rows}) == 1
+    assert [int(row[1]) for row in rows] == [10, 1, 600]  # RecBole's 4,096 // 401 items; one user; every user

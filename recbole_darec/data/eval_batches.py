@@ -1,0 +1,32 @@
+"""Full-sort evaluation in batches of users sized from a memory budget.
+
+RecBole's full-sort loader takes ``eval_batch_size // items`` users a batch (at least one): its default 4,096 means
+two users a batch on a 2,000-item catalogue and one on ML-1M (slow: one small matrix product and one top-k per
+user), while a large value on a large catalogue asks for more memory than there is (RecBole #1676, #1866).
+``eval_memory_mb`` states the memory instead: each batch holds as many users as fit ``BYTES_PER_SCORE`` bytes
+per (user, item) pair in it; ``~`` keeps RecBole's rule on ``eval_batch_size``. The scores, and so every metric,
+are the same at any batch size (each user's row is ranked alone).
+"""
+
+from logging import getLogger
+
+from recbole_darec.checks import check_value
+
+# per (user, item) pair of a batch: the float32 scores, RecBole's int32 matrix of positives (eval_batch_collect)
+# and the product's float32 output before it is viewed as the scores
+BYTES_PER_SCORE = 12
+
+
+def size_full_sort_batches(config, item_num):
+    """Set ``config["eval_batch_size"]`` so that a full-sort batch holds the users that fit ``eval_memory_mb``
+    (at least one); returns the users a batch, or ``None`` when ``eval_memory_mb`` is ``~`` (nothing changed)."""
+    if config["eval_memory_mb"] is None:
+        return None
+    budget = check_value(config, "eval_memory_mb", float, 0.0, inclusive=False)
+    users = max(int(budget * 2**20 // (BYTES_PER_SCORE * item_num)), 1)
+    config["eval_batch_size"] = users * item_num
+    getLogger().info(
+        f"full-sort evaluation: {users} users a batch ({users * item_num * BYTES_PER_SCORE / 2**20:.0f} MB of "
+        f"scores at most; eval_memory_mb = {budget:g}, eval_batch_size set to {users * item_num})"
+    )
+    return users
