@@ -45,8 +45,9 @@ def read_sweep(path):
 def cell(row, metric):
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
     text = f"{mean:.4f}" if pd.isna(std) or row["runs"] < 2 else f"{mean:.4f} ± {std:.4f}"
-    gain, verdict = row.get(f"{metric}_gain"), row.get(f"{metric}_vs_backbone")
-    if pd.notna(gain):
+    gain, p_value = row.get(f"{metric}_gain"), row.get(f"{metric}_p")
+    if pd.notna(gain):  # a verdict only where a paired test ran (two seeds or more of both)
+        verdict = row.get(f"{metric}_vs_backbone") if pd.notna(p_value) else None
         text += f" ({gain:+.1%}" + (f", {verdict})" if isinstance(verdict, str) else ")")
     return text
 
