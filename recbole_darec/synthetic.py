@@ -18,7 +18,7 @@ factors (in the profile only; irrelevant to the interactions).
   ``affinity_scale`` sets how much the latent factors decide the draws against popularity. Test Recall@20 at 3,000
   users x 2,000 items, about 9 training interactions a user (``docs/results/scripts/simulator_ceiling.py``): at 1,
   the true scores 0.39, popularity 0.30, popularity plus the true shared part 0.34 (the factors hardly matter); at
-  the default 2, the true scores 0.52, popularity 0.22, popularity plus the true shared part 0.36 (what perfect
+  the default 2, the true scores 0.52, popularity 0.23, popularity plus the true shared part 0.36 (what perfect
   profiles could add to a popularity model).
 * Profile vectors: a fixed random orthonormal map of ``[sqrt(1 - llm_share) s, sqrt(llm_share) l]`` into
   ``profile_dim`` dimensions, plus isotropic noise holding ``noise_share`` of the variance, unit-normalised.

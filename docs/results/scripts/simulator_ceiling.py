@@ -1,10 +1,11 @@
 """What the interactions of a synthetic dataset let a model reach: test Recall@20 / NDCG@20 (full ranking, training
-items masked, RecBole's definitions) of the generator's own scores, given its ground truth.
+and validation items masked as the generated datasets' ``test_history: train_valid`` says; RecBole's definitions)
+of the generator's own scores, given its ground truth.
 
     python docs/results/scripts/simulator_ceiling.py dataset/sim-sparse-llm0.0 [more dataset folders]
 
 Rows: the true scores (every latent part and popularity: the ceiling), popularity plus the true shared part only
-(what a perfect profile could add to a popularity model), the true popularity, and training counts (RecBole's Pop).
+(what a perfect profile could add to a popularity model), the true popularity, and training counts (the package's Pop).
 """
 
 import os
@@ -21,9 +22,10 @@ def read_split(folder, name, split):
     return table.iloc[:, 0].to_numpy() - 1, table.iloc[:, 1].to_numpy() - 1
 
 
-def recall_ndcg(scores, train, test, k=20):
+def recall_ndcg(scores, seen, test, k=20):
     scores = scores.copy()
-    scores[train] = -np.inf
+    for split in seen:
+        scores[split] = -np.inf
     top = np.argsort(-scores, axis=1)[:, :k]
     relevant = np.zeros(scores.shape, dtype=bool)
     relevant[test] = True
@@ -51,7 +53,7 @@ def main(folders):
         scale, cf = knobs["affinity_scale"], knobs["cf_share"]
         popularity = np.broadcast_to(truth["item_popularity"], (knobs["users"], knobs["items"]))
         shared = scale * np.sqrt(1 - cf) * inner(truth, "shared")
-        train, test = read_split(folder, name, "train"), read_split(folder, name, "test")
+        train, valid, test = (read_split(folder, name, split) for split in ("train", "valid", "test"))
         counts = np.bincount(train[1], minlength=knobs["items"]).astype(float)
         rows = {
             "true scores (ceiling)": shared + scale * np.sqrt(cf) * inner(truth, "cf") + popularity,
@@ -60,7 +62,7 @@ def main(folders):
             "training counts (Pop)": np.broadcast_to(counts, popularity.shape),
         }
         for label, scores in rows.items():
-            recall, ndcg = recall_ndcg(np.array(scores), train, test)
+            recall, ndcg = recall_ndcg(np.array(scores), (train, valid), test)
             print(f"| {name} | {label} | {recall:.4f} | {ndcg:.4f} |")
 
 
