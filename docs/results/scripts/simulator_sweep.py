@@ -75,10 +75,11 @@ def plot(rows, metric, models, path):
     import matplotlib.pyplot as plt
 
     densities = list(dict.fromkeys(rows["density"]))
-    figure, axes = plt.subplots(1, len(densities), figsize=(6 * len(densities), 4.2), squeeze=False)
+    figure, axes = plt.subplots(1, len(densities), figsize=(5.5 * len(densities) + 2.5, 4.5), squeeze=False)
+    names = models or list(dict.fromkeys(rows["model"]))
     for axis, density in zip(axes[0], densities):
         part = rows[rows["density"] == density]
-        for model in models or list(dict.fromkeys(part["model"])):
+        for number, model in enumerate(names):
             line = part[part["model"] == model].sort_values("share")
             if line.empty:
                 continue
@@ -86,14 +87,15 @@ def plot(rows, metric, models, path):
                 line["share"],
                 line[f"{metric}_mean"],
                 yerr=line[f"{metric}_std"].fillna(0),
-                marker="o",
+                marker="os^vD"[number % 5],
+                color=plt.cm.tab20(number % 20),
                 capsize=3,
                 label=model,
             )
         axis.set_title(f"{density}")
         axis.set_xlabel("LLM-specific share of the profile signal")
         axis.set_ylabel(metric)
-    axes[0][-1].legend(fontsize=7, loc="best")
+    axes[0][-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 
@@ -143,8 +145,8 @@ def truth_plot(rows, path):
     import matplotlib.pyplot as plt
 
     densities = list(dict.fromkeys(rows["density"]))
-    panels = [("truth_item_score_shared", "true shared part"), ("truth_item_score_llm", "true LLM-specific part")]
-    figure, axes = plt.subplots(len(densities), 2, figsize=(11, 4 * len(densities)), squeeze=False)
+    panels = [("truth_item_score_shared", "shared part"), ("truth_item_score_llm", "LLM-specific part")]
+    figure, axes = plt.subplots(len(densities), 2, figsize=(13, 4 * len(densities)), squeeze=False)
     for row_axes, density in zip(axes, densities):
         part = rows[rows["density"] == density]
         for axis, (column, label) in zip(row_axes, panels):
@@ -153,10 +155,10 @@ def truth_plot(rows, path):
                 axis.errorbar(
                     line["share"], line["mean"], yerr=line["std"].fillna(0), marker="o", capsize=3, label=model
                 )
-            axis.set_title(f"{density}: item scoring embeddings hold the {label}")
+            axis.set_title(f"{density}: item scoring embeddings, true {label}")
             axis.set_xlabel("LLM-specific share of the profile signal")
             axis.set_ylabel("out-of-sample R²")
-    axes[0][1].legend(fontsize=7, loc="best")
+    axes[0][1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 
