@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from recbole.utils import ModelType
 
 from recbole_darec.config import ConfigError
 from recbole_darec.model.lookup import get_model, our_model_names
@@ -12,7 +13,8 @@ from recbole_darec.profiles import split_pairs
 from recbole_darec.quick_start import load_data_and_model, run_recbole_darec
 from recbole_darec.trainer import get_trainer
 
-TRAINED_MODELS = [m for m in our_model_names() if m != "L3AE"]  # fitted models: tests/test_closed_forms.py
+# models trained by gradient; the fitted ones (RecBole's TRADITIONAL type: L3AE, Pop) are in tests/test_closed_forms.py
+TRAINED_MODELS = [m for m in our_model_names() if get_model(m).type != ModelType.TRADITIONAL]
 
 
 @pytest.mark.parametrize(
