@@ -12,9 +12,10 @@ from logging import getLogger
 
 from recbole_darec.checks import check_value
 
-# per (user, item) pair of a batch: the float32 scores, RecBole's int32 matrix of positives (eval_batch_collect)
-# and the product's float32 output before it is viewed as the scores
-BYTES_PER_SCORE = 12
+# per (user, item) pair of a batch: the float32 scores, RecBole's int32 matrix of positives (eval_batch_collect),
+# the product's float32 output before it is viewed as the scores, and what evaluation holds beside them: measured
+# 14-15 bytes a pair (benchmarks/eval_memory.py on 6,040 x 3,260: 86 MB for 1,714 users, 302 MB for 6,040)
+BYTES_PER_SCORE = 16
 
 
 def size_full_sort_batches(config, item_num):
