@@ -8,8 +8,8 @@ from recbole_darec.data.eval_batches import BYTES_PER_SCORE, size_full_sort_batc
 
 def test_a_batch_holds_the_users_whose_scores_fit_the_budget():
     config = {"eval_memory_mb": 1.0, "eval_batch_size": 4096}
-    assert size_full_sort_batches(config, 1000) == 2**20 // (BYTES_PER_SCORE * 1000) == 65
-    assert config["eval_batch_size"] == 65 * 1000
+    assert size_full_sort_batches(config, 1000) == 2**20 // (BYTES_PER_SCORE * 1000) == 52
+    assert config["eval_batch_size"] == 52 * 1000
     assert size_full_sort_batches(dict(config), 10**7) == 1  # a catalogue larger than the budget: one user a batch
     kept = {"eval_memory_mb": None, "eval_batch_size": 4096}
     assert size_full_sort_batches(kept, 1000) is None and kept["eval_batch_size"] == 4096

@@ -14,8 +14,8 @@ from recbole_darec.checks import check_value
 
 # per (user, item) pair of a batch: the float32 scores, RecBole's int32 matrix of positives (eval_batch_collect),
 # the product's float32 output before it is viewed as the scores, and what evaluation holds beside them: measured
-# 14-15 bytes a pair (benchmarks/eval_memory.py on 6,040 x 3,260: 86 MB for 1,714 users, 302 MB for 6,040)
-BYTES_PER_SCORE = 16
+# 16-20 bytes a pair (benchmarks/eval_memory.py, docs/results/cost.md: 6,040 x 3,261 and 20,000 x 30,001 items)
+BYTES_PER_SCORE = 20
 
 
 def size_full_sort_batches(config, item_num):
