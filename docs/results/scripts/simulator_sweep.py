@@ -118,7 +118,9 @@ def truth_tables(rows):
     columns = [c for c in TRUTH_COLUMNS if c in rows]
     for density, part in rows.groupby("density", sort=False):
         for column in columns:
-            table = part.pivot_table(index="model", columns="share", values=column, aggfunc=["mean", "std", "count"])
+            table = part.pivot_table(
+                index="model", columns="share", values=column, aggfunc=["mean", "std", "count"], dropna=False
+            )
             if table.empty:
                 continue
             shares = sorted(part["share"].unique())
@@ -147,19 +149,32 @@ def truth_plot(rows, path):
     densities = list(dict.fromkeys(rows["density"]))
     panels = [("truth_item_score_shared", "shared part"), ("truth_item_score_llm", "LLM-specific part")]
     figure, axes = plt.subplots(len(densities), 2, figsize=(13, 4 * len(densities)), squeeze=False)
+    names = sorted(rows["model"].unique())  # one colour and marker per model in every panel
     for row_axes, density in zip(axes, densities):
         part = rows[rows["density"] == density]
         for axis, (column, label) in zip(row_axes, panels):
             means = part.groupby(["model", "share"])[column].agg(["mean", "std"]).reset_index()
-            for model, line in means.groupby("model", sort=False):
+            for model, line in means.groupby("model"):
+                number = names.index(model)
                 axis.errorbar(
-                    line["share"], line["mean"], yerr=line["std"].fillna(0), marker="o", capsize=3, label=model
+                    line["share"],
+                    line["mean"],
+                    yerr=line["std"].fillna(0),
+                    marker="os^vD"[number % 5],
+                    color=plt.cm.tab20(number % 20),
+                    capsize=3,
+                    label=model,
                 )
             axis.set_title(f"{density}: item scoring embeddings, true {label}")
             axis.set_xlabel("LLM-specific share of the profile signal")
             axis.set_ylabel("out-of-sample R²")
-    axes[0][1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
-    figure.tight_layout()
+    handles = {}
+    for axis in axes.ravel():
+        for handle, label in zip(*axis.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    labels = sorted(handles)
+    figure.tight_layout(rect=(0, 0, 0.82, 1))
+    figure.legend([handles[k] for k in labels], labels, fontsize=7, loc="center right")
     figure.savefig(path, dpi=110)
 
 
