@@ -68,6 +68,21 @@ def tables(rows, metric, models):
     return "\n".join(out)
 
 
+def draw_line(axis, shares, means, stds, number, model):
+    """One model's means with their std against the share, in the colour and marker of its ``number``."""
+    import matplotlib.pyplot as plt
+
+    axis.errorbar(
+        shares,
+        means,
+        yerr=stds.fillna(0),
+        marker="os^vD"[number % 5],
+        color=plt.cm.tab20(number % 20),
+        capsize=3,
+        label=model,
+    )
+
+
 def plot(rows, metric, models, path):
     import matplotlib
 
@@ -83,15 +98,7 @@ def plot(rows, metric, models, path):
             line = part[part["model"] == model].sort_values("share")
             if line.empty:
                 continue
-            axis.errorbar(
-                line["share"],
-                line[f"{metric}_mean"],
-                yerr=line[f"{metric}_std"].fillna(0),
-                marker="os^vD"[number % 5],
-                color=plt.cm.tab20(number % 20),
-                capsize=3,
-                label=model,
-            )
+            draw_line(axis, line["share"], line[f"{metric}_mean"], line[f"{metric}_std"], number, model)
         axis.set_title(f"{density}")
         axis.set_xlabel("LLM-specific share of the profile signal")
         axis.set_ylabel(metric)
@@ -155,16 +162,7 @@ def truth_plot(rows, path):
         for axis, (column, label) in zip(row_axes, panels):
             means = part.groupby(["model", "share"])[column].agg(["mean", "std"]).reset_index()
             for model, line in means.groupby("model"):
-                number = names.index(model)
-                axis.errorbar(
-                    line["share"],
-                    line["mean"],
-                    yerr=line["std"].fillna(0),
-                    marker="os^vD"[number % 5],
-                    color=plt.cm.tab20(number % 20),
-                    capsize=3,
-                    label=model,
-                )
+                draw_line(axis, line["share"], line["mean"], line["std"], names.index(model), model)
             axis.set_title(f"{density}: item scoring embeddings, true {label}")
             axis.set_xlabel("LLM-specific share of the profile signal")
             axis.set_ylabel("out-of-sample R²")
