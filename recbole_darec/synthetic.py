@@ -121,6 +121,16 @@ def _activity_counts(activity, mean, n_items):
     return counts(high)
 
 
+def affinity(knobs, factors, rows=slice(None), parts=("shared", "cf")):
+    """``affinity_scale`` times the users' (``rows``) affinity for every item over the latent ``parts``:
+    ``sqrt(1 - cf_share) <s_u, s_i> + sqrt(cf_share) <c_u, c_i>`` by default (the draws add popularity and Gumbel
+    noise); ``factors``: ``{"user_shared": array, ...}`` as :func:`generate` draws them or :func:`read_truth`
+    reads them."""
+    weights = {"shared": np.sqrt(1 - knobs["cf_share"]), "cf": np.sqrt(knobs["cf_share"])}
+    total = sum(weights[part] * _unit_inner(factors[f"user_{part}"][rows], factors[f"item_{part}"]) for part in parts)
+    return knobs["affinity_scale"] * total
+
+
 def generate(knobs):
     """``(interactions DataFrame[user, item], {kind: vectors}, truth arrays)`` for checked ``knobs``."""
     rng = np.random.default_rng(knobs["seed"])
@@ -132,13 +142,9 @@ def generate(knobs):
     }
     counts = _activity_counts(_power_law(rng, n_users, knobs["activity_exponent"]), knobs["density"] * n_items, n_items)
     popularity = np.log(_power_law(rng, n_items, knobs["popularity_exponent"]))
-    cf, shared = np.sqrt(knobs["cf_share"]), np.sqrt(1 - knobs["cf_share"])
     users, items = [], []
     for start in range(0, n_users, CHUNK):
-        rows = slice(start, min(start + CHUNK, n_users))
-        logits = shared * _unit_inner(factors["user_shared"][rows], factors["item_shared"])
-        logits += cf * _unit_inner(factors["user_cf"][rows], factors["item_cf"])
-        logits = knobs["affinity_scale"] * logits + popularity
+        logits = affinity(knobs, factors, slice(start, min(start + CHUNK, n_users))) + popularity
         logits += rng.gumbel(size=logits.shape)  # Gumbel top-k: k draws without replacement
         for offset, row in enumerate(logits):
             chosen = np.argpartition(-row, counts[start + offset] - 1)[: counts[start + offset]]

@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from recbole_darec.synthetic import read_truth
+from recbole_darec.synthetic import affinity, read_truth
 
 
 def read_split(folder, name, split):
@@ -39,24 +39,18 @@ def recall_ndcg(scores, seen, test, k=20):
     return recall.mean(), ndcg.mean()
 
 
-def inner(truth, part):
-    """The generator's unit-variance inner product of the users' and items' true ``part`` factors."""
-    return truth[f"user_{part}"] @ truth[f"item_{part}"].T / np.sqrt(truth["knobs"][f"{part}_dim"])
-
-
 def main(folders):
     print("| dataset | scores | test Recall@20 | test NDCG@20 |\n|---|---|---|---|")
     for folder in folders:
         name = os.path.basename(os.path.normpath(folder))
         truth = read_truth(folder, name)
         knobs = truth["knobs"]
-        scale, cf = knobs["affinity_scale"], knobs["cf_share"]
         popularity = np.broadcast_to(truth["item_popularity"], (knobs["users"], knobs["items"]))
-        shared = scale * np.sqrt(1 - cf) * inner(truth, "shared")
+        shared = affinity(knobs, truth, parts=("shared",))
         train, valid, test = (read_split(folder, name, split) for split in ("train", "valid", "test"))
         counts = np.bincount(train[1], minlength=knobs["items"]).astype(float)
         rows = {
-            "true scores (ceiling)": shared + scale * np.sqrt(cf) * inner(truth, "cf") + popularity,
+            "true scores (ceiling)": affinity(knobs, truth) + popularity,
             "true popularity + true shared part": shared + popularity,
             "true popularity": popularity,
             "training counts (Pop)": np.broadcast_to(counts, popularity.shape),
