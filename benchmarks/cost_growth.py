@@ -6,10 +6,12 @@
 For each size, ``python -m recbole_darec synthetic`` writes a dataset once (seeded; 384-d supplied profile vectors);
 then every model is measured in a process of its own, side by side with LightGCN in the same run: the dataset
 and model build (seconds), training steps at RLMRec's batch of 4,096 (median seconds a step; the epoch projected
-from the number of batches), full-sort scoring of ``--eval_users`` users (seconds, projected to all users) and the
-process's peak resident memory. Closed forms (EASE, L3AE) are fitted at build time and have no steps; their dense
+from the number of batches), full-sort scoring of ``--eval_users`` users (seconds, projected to all users), the
+process's peak resident memory once the build is done and at the end; build time and build memory also as multiples
+of LightGCN's at the same size. Closed forms (EASE, L3AE) are fitted at build time and have no steps; their dense
 items x items matrices are refused above ``dense_memory_limit_gb`` with the figure, which the table shows.
-Last, each cost's growth exponent: the slope of log(cost) against log(training interactions) over the sizes.
+Last, each cost's growth exponent: the slope of log(cost) against log(training interactions) and against log(nodes)
+over the sizes (full-sort scoring is users x items by definition: about 2 against nodes).
 ``--dry_run`` prints what would run and exits. docs/results/cost.md keeps the figures.
 """
 
@@ -50,6 +52,9 @@ def measure(model, dataset, data_path, steps, eval_users, threads):
     from recbole_darec.checks import ConfigError
     from recbole_darec.quick_start import build_untrained
 
+    def peak_mb():  # the process's peak resident memory so far
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
     torch.set_num_threads(threads)
     settings = {"state": "ERROR", "show_progress": False, "checkpoint_dir": tempfile.mkdtemp(), "data_path": data_path}
     start = time.perf_counter()
@@ -57,7 +62,8 @@ def measure(model, dataset, data_path, steps, eval_users, threads):
         config, net, train_data, _ = build_untrained(model, dataset, [PROTOCOL], settings)
     except ConfigError as err:
         return {"model": model, "refused": str(err).split(":")[0][:160]}
-    figures = {"model": model, "build_s": time.perf_counter() - start, "device": str(config["device"])}
+    figures = {"model": model, "build_s": time.perf_counter() - start, "build_peak_mb": peak_mb()}
+    figures["device"] = str(config["device"])
     device = config["device"]
 
     def sync():  # CUDA runs asynchronously: a timer reads the clock after the device has finished
@@ -94,20 +100,36 @@ def measure(model, dataset, data_path, steps, eval_users, threads):
     sync()
     seconds = time.perf_counter() - start
     figures["score_all_users_s"] = seconds * (net.n_users - 1) / len(users)
-    figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["peak_mb"] = peak_mb()
     figures["interactions"] = len(train_data._dataset)
     figures["nodes"] = net.n_users + net.n_items
     return figures
 
 
-def growth(rows, key):
-    """Least-squares slope of log(key) on log(training interactions) over the sizes that have the figure."""
-    points = [(math.log(r["interactions"]), math.log(r[key])) for r in rows if r.get(key)]
+def growth(rows, key, against="interactions"):
+    """Least-squares slope of log(key) on log(``against``: training interactions or nodes) over the sizes."""
+    points = [(math.log(r[against]), math.log(r[key])) for r in rows if r.get(key)]
     if len(points) < 2:
         return None
     mx = sum(x for x, _ in points) / len(points)
     my = sum(y for _, y in points) / len(points)
     return sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
+
+
+def cells(row, backbone_rows):
+    """The table cells of one measured row; build time and build memory also as multiples of LightGCN's."""
+    backbone = next((b for b in backbone_rows if b["interactions"] == row["interactions"]), None)
+
+    def times(key):
+        return f"{row[key] / backbone[key]:.2f}" if backbone else "–"
+
+    values = [row["interactions"], row["nodes"], f"{row['build_s']:.1f}", times("build_s")]
+    values += [f"{row['build_peak_mb']:.0f}", times("build_peak_mb"), f"{row.get('step_s', 0):.3f}"]
+    return list(map(str, values)) + [
+        f"{row.get('epoch_s', 0):.0f}",
+        f"{row['score_all_users_s']:.1f}",
+        f"{row['peak_mb']:.0f}",
+    ]
 
 
 def main():
@@ -139,9 +161,10 @@ def main():
         return 0
     rows = {model: [] for model in models}
     lines = [
-        "| size | model | interactions | nodes | build s | step s | epoch s (projected) | score all users s | peak MB |"
+        "| size | model | interactions | nodes | build s | x LightGCN | build peak MB | x LightGCN | step s "
+        "| epoch s (projected) | score all users s | peak MB |"
     ]
-    lines.append("|---|---|---|---|---|---|---|---|---|")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size, dataset, generate in plan:
         if not os.path.isdir(os.path.join(args.data_path, dataset)):
             subprocess.run(generate, check=True)
@@ -151,21 +174,23 @@ def main():
             done = subprocess.run(child, capture_output=True, text=True)
             if done.returncode:
                 lines.append(f"| {size} | {model} | failed: {done.stderr.strip().splitlines()[-1][:80]} |")
-                continue
-            row = json.loads(done.stdout.strip().splitlines()[-1])
-            if "refused" in row:
+            elif "refused" in (row := json.loads(done.stdout.strip().splitlines()[-1])):
                 lines.append(f"| {size} | {model} | refused: {row['refused']} |")
-                continue
-            rows[model].append(row)
-            cells = [row["interactions"], row["nodes"], f"{row['build_s']:.1f}", f"{row.get('step_s', 0):.3f}"]
-            cells += [f"{row.get('epoch_s', 0):.0f}", f"{row['score_all_users_s']:.1f}", f"{row['peak_mb']:.0f}"]
-            lines.append(f"| {size} | {model} | " + " | ".join(map(str, cells)) + " |")
+            else:
+                rows[model].append(row)
+                lines.append(f"| {size} | {model} | " + " | ".join(cells(row, rows.get("LightGCN", []))) + " |")
             print(lines[-1], flush=True)
-    lines += ["", "Growth exponents (slope of log cost on log training interactions):", ""]
-    lines += ["| model | build | step | epoch | scoring | peak memory |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Growth exponents, slope of log cost on log training interactions / on log nodes (users + items):",
+        "",
+    ]
+    lines += ["| model | build | build peak memory | step | epoch | scoring all users | peak memory |"]
+    lines.append("|---|---|---|---|---|---|---|")
+    keys = ("build_s", "build_peak_mb", "step_s", "epoch_s", "score_all_users_s", "peak_mb")
     for model, measured in rows.items():
-        slopes = [growth(measured, k) for k in ("build_s", "step_s", "epoch_s", "score_all_users_s", "peak_mb")]
-        lines.append(f"| {model} | " + " | ".join("–" if s is None else f"{s:.2f}" for s in slopes) + " |")
+        slopes = [(growth(measured, k), growth(measured, k, "nodes")) for k in keys]
+        lines.append(f"| {model} | " + " | ".join("–" if a is None else f"{a:.2f} / {b:.2f}" for a, b in slopes) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

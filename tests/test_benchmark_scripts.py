@@ -28,6 +28,7 @@ def test_the_cost_benchmark_measures_every_model_on_a_tiny_synthetic_size(repo_r
     assert done.returncode == 0, done.stderr[-2000:]
     table = (tmp_path / "cost.md").read_text()
     assert "| tiny | LightGCN |" in table and "| tiny | L3AE |" in table and "Growth exponents" in table
+    assert "| 1.00 |" in table.split("| tiny | LightGCN |")[1].splitlines()[0]  # LightGCN against itself
 
 
 @pytest.mark.slow
@@ -39,3 +40,14 @@ def test_the_eval_memory_benchmark_gives_the_same_metric_at_every_budget(repo_ro
     rows = [line.split(" | ") for line in done.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert [row[0] for row in rows] == ["| ~", "| 0.001", "| 64"] and len({row[-1] for row in rows}) == 1
     assert [int(row[1]) for row in rows] == [10, 1, 600]  # RecBole's 4,096 // 401 items; one user; every user
+
+
+def test_growth_exponents_are_the_slopes_against_interactions_and_against_nodes(repo_root, monkeypatch):
+    monkeypatch.syspath_prepend(os.path.join(repo_root, "benchmarks"))
+    from cost_growth import growth
+
+    # a cost linear in the interactions and, since the nodes grow as their square root here, quadratic in the nodes
+    rows = [{"interactions": n, "nodes": n**0.5, "build_s": 3.0 * n, "peak_mb": None} for n in (1e4, 1e5, 1e6)]
+    assert growth(rows, "build_s") == pytest.approx(1.0)
+    assert growth(rows, "build_s", "nodes") == pytest.approx(2.0)
+    assert growth(rows, "peak_mb") is None  # a figure no size has: no exponent, not a made-up one
