@@ -51,3 +51,12 @@ def test_growth_exponents_are_the_slopes_against_interactions_and_against_nodes(
     assert growth(rows, "build_s") == pytest.approx(1.0)
     assert growth(rows, "build_s", "nodes") == pytest.approx(2.0)
     assert growth(rows, "peak_mb") is None  # a figure no size has: no exponent, not a made-up one
+
+
+def test_the_encoding_precision_study_plans_every_precision_instruction_set_and_thread_count(repo_root):
+    script = os.path.join(repo_root, "benchmarks", "encoding_precision.py")
+    done = subprocess.run([sys.executable, script, "--dry_run", "--threads=1,2"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    plan = done.stdout.splitlines()
+    assert len(plan) == 3 * 3 * 2 and plan[0].endswith("float64, native, 1 thread(s)")
+    assert any(line.endswith("float32, pinned, sse4.2, 2 thread(s)") for line in plan)

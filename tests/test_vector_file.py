@@ -53,13 +53,21 @@ def test_a_damaged_cache_is_rebuilt_with_a_warning(tmp_path, caplog, damage):
     assert np.array_equal(read_vector_file(str(path), "uid", "user_emb")[1], [[1.0, 2.0], [3.0, 4.0]])
 
 
-def test_the_dataset_aligns_cached_vectors_with_internal_ids(tmp_path, config_for, write_random_embeddings):
+@pytest.mark.parametrize("chunk", [65536, 7])  # the whole file at once, and read in chunks of 7 rows
+def test_the_dataset_aligns_cached_vectors_with_internal_ids(
+    tmp_path, config_for, write_random_embeddings, monkeypatch, chunk
+):
+    import recbole_darec.data.dataset as dataset_module
     from recbole_darec.data import create_dataset
 
+    monkeypatch.setattr(dataset_module, "PROFILE_CHUNK", chunk)
     config = config_for(tmp_path)
     folder = config["data_path"]
     write_random_embeddings(folder, "ml-100k", "user", range(1, 944), dim=5, seed=1)
-    write_random_embeddings(folder, "ml-100k", "item", range(1, 1683), dim=5, seed=2)
+    # items in a shuffled order, with ids the interactions never name (dropped with a warning): the file's rows
+    # are not the internal ids' order
+    items = list(np.random.default_rng(3).permutation(np.arange(1, 1683))) + [5000, 5001]
+    write_random_embeddings(folder, "ml-100k", "item", items, dim=5, seed=2)
     dataset = create_dataset(config_for(tmp_path, model="DaRecLightGCN"))
     text = {}
     with open(f"{folder}/ml-100k.itememb") as f:
@@ -69,5 +77,7 @@ def test_the_dataset_aligns_cached_vectors_with_internal_ids(tmp_path, config_fo
             text[key] = [float(x) for x in vector.split()]
     matrix = dataset.profile_matrix("item", dtype=torch.float64).numpy()
     tokens = dataset.field2id_token[dataset.iid_field]
+    assert matrix.shape == (len(tokens), 5) and "5000" not in tokens
     assert not matrix[0].any()  # [PAD]
     assert all(np.array_equal(matrix[i], text[tokens[i]]) for i in range(1, len(tokens)))
+    assert torch.equal(dataset.profile_matrix("item"), torch.as_tensor(matrix, dtype=torch.float32))

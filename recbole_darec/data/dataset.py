@@ -25,6 +25,8 @@ from recbole_darec.data.corruption import corrupt_profiles, corruption_settings,
 from recbole_darec.data.vector_file import read_vector_file
 from recbole_darec.filenames import VECTOR_FIELDS, VECTOR_KIND
 
+PROFILE_CHUNK = 65536  # rows of profile vectors read from the cache at once: a bounded float64 copy
+
 
 def _profile_file(suffix):
     """(kind, id field, vector field) of a profile-vector suffix."""
@@ -67,8 +69,8 @@ class Dataset(RecBoleDataset):
         return super()._load_feat(filepath, source)
 
     def _load_profile_vectors(self, filepath, suffix):
-        """RecBole's table of a vector file holds its id column only; the vectors (checked, cached) wait beside it
-        in file order until :meth:`_preload_weight_matrix` aligns them with internal ids."""
+        """RecBole's table of a vector file holds its id column only; the vectors (checked, cached, memory-mapped)
+        wait beside it in file order, read only when a model asks (:meth:`profile_matrix`)."""
         kind, id_field, vector_field = _profile_file(suffix)
         ids, vectors = read_vector_file(
             filepath, id_field, vector_field, self.config["field_separator"], self.config["encoding"]
@@ -77,6 +79,7 @@ class Dataset(RecBoleDataset):
         self.field2type[id_field] = FeatureType.TOKEN
         self.field2seqlen[id_field] = 1
         self._profile_rows = {**getattr(self, "_profile_rows", {}), kind: vectors}
+        self._profile_file_rows = {**getattr(self, "_profile_file_rows", {}), kind: np.arange(len(ids))}
         return pd.DataFrame({id_field: ids})
 
     def _data_processing(self):
@@ -131,7 +134,7 @@ class Dataset(RecBoleDataset):
         feat = getattr(self, f"{suffix}_feat")
         keep = feat[id_field].isin(self._known_ids(kind))
         if not keep.all():
-            self._profile_rows[kind] = self._profile_rows[kind][keep.to_numpy()]
+            self._profile_file_rows[kind] = self._profile_file_rows[kind][keep.to_numpy()]
             dropped = feat.loc[~keep, id_field].values
             self.logger.warning(
                 f"{self.dataset_name}.{suffix}: dropped {len(dropped)} vector(s) for {kind} ids absent from the "
@@ -140,8 +143,9 @@ class Dataset(RecBoleDataset):
             setattr(self, f"{suffix}_feat", feat[keep].reset_index(drop=True))
 
     def _preload_weight_matrix(self):
-        """RecBole's preload matrices for other fields; for each profile-vector file one float64 matrix, row =
-        internal id (row 0, [PAD], and ids without a vector: zeros), built from the cached vectors."""
+        """RecBole's preload matrices for other fields; for each profile-vector file the internal id of each of its
+        rows (no copy of the vectors: :meth:`profile_matrix` reads them in the dtype a model asks for), and the
+        check that every user or item has one."""
         settings = self.config["preload_weight"]
         profile_ids = {_profile_file(s)[1] for s in self.profile_suffixes}
         others = {k: v for k, v in (settings or {}).items() if k not in profile_ids}
@@ -152,11 +156,8 @@ class Dataset(RecBoleDataset):
             self.config["preload_weight"] = settings
         for suffix in self.profile_suffixes:
             kind, id_field, _ = _profile_file(suffix)
-            rows = self._profile_rows[kind]
             positions = getattr(self, f"{suffix}_feat")[id_field].to_numpy()
-            matrix = np.zeros((self.num(id_field), rows.shape[1]))
-            matrix[positions] = rows
-            self._preloaded_weight[id_field] = matrix
+            self._profile_positions = {**getattr(self, "_profile_positions", {}), kind: positions}
             covered = np.zeros(self.num(id_field), dtype=bool)
             covered[positions] = True
             covered[0] = True  # [PAD]
@@ -182,11 +183,15 @@ class Dataset(RecBoleDataset):
         suffix = next((s for s in self.profile_suffixes if VECTOR_KIND[s] == kind), None)
         if suffix is None:
             raise DatasetError(f"no {kind} profile vectors are configured: add '{kind}emb' to additional_feat_suffix.")
-        matrix = self.get_preload_weight(VECTOR_FIELDS[kind][0])
-        expected = self.user_num if kind == "user" else self.item_num
-        if matrix.shape[0] != expected:
-            raise DatasetError(f"{kind} profile matrix has {matrix.shape[0]} rows for {expected} {kind}s.")
-        clean = torch.as_tensor(matrix, dtype=dtype)
+        rows, file_rows, positions = (
+            self._profile_rows[kind],
+            self._profile_file_rows[kind],
+            self._profile_positions[kind],
+        )
+        clean = torch.zeros(self.user_num if kind == "user" else self.item_num, rows.shape[1], dtype=dtype)
+        for start in range(0, len(positions), PROFILE_CHUNK):  # the float64 cache read a chunk at a time
+            chunk = slice(start, start + PROFILE_CHUNK)
+            clean[positions[chunk]] = torch.as_tensor(np.asarray(rows[file_rows[chunk]]), dtype=dtype)
         corrupted = corrupt_profiles(clean, kind, corruption_settings(self.config))
         if corrupted is not clean:
             changed = int((corrupted != clean).any(dim=1).sum())
