@@ -25,7 +25,7 @@ from recbole_darec.data.corruption import corrupt_profiles, corruption_settings,
 from recbole_darec.data.vector_file import read_vector_file
 from recbole_darec.filenames import VECTOR_FIELDS, VECTOR_KIND
 
-PROFILE_CHUNK = 65536  # rows of profile vectors read from the cache at once: a bounded float64 copy
+PROFILE_CHUNK = 16384  # rows of profile vectors read from the cache at once: a bounded float64 copy
 
 
 def _profile_file(suffix):
@@ -189,9 +189,13 @@ class Dataset(RecBoleDataset):
             self._profile_positions[kind],
         )
         clean = torch.zeros(self.user_num if kind == "user" else self.item_num, rows.shape[1], dtype=dtype)
-        for start in range(0, len(positions), PROFILE_CHUNK):  # the float64 cache read a chunk at a time
+        cache = getattr(rows, "filename", None)
+        for start in range(0, len(positions), PROFILE_CHUNK):
             chunk = slice(start, start + PROFILE_CHUNK)
-            clean[positions[chunk]] = torch.as_tensor(np.asarray(rows[file_rows[chunk]]), dtype=dtype)
+            # a mapping of the cache for each chunk, released after it: the pages read do not stay in this process
+            source = rows if cache is None else np.load(cache, mmap_mode="r")
+            clean[positions[chunk]] = torch.as_tensor(np.asarray(source[file_rows[chunk]]), dtype=dtype)
+            del source
         corrupted = corrupt_profiles(clean, kind, corruption_settings(self.config))
         if corrupted is not clean:
             changed = int((corrupted != clean).any(dim=1).sum())
