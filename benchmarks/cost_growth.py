@@ -127,7 +127,7 @@ def cells(row, backbone_rows):
     values += [f"{row['build_peak_mb']:.0f}", times("build_peak_mb"), f"{row.get('step_s', 0):.3f}"]
     return list(map(str, values)) + [
         f"{row.get('epoch_s', 0):.0f}",
-        f"{row['score_all_users_s']:.1f}",
+        f"{row['score_all_users_s']:.2f}",
         f"{row['peak_mb']:.0f}",
     ]
 
