@@ -241,6 +241,7 @@ DAREC_SETTINGS = {
     "darec_uni_weight": 0.2,
     "darec_glo_weight": 0.3,
     "darec_loc_weight": 0.4,
+    "darec_rank_weight": 0.0,
     "darec_n_clusters": 2,
     "darec_cluster_interval": 1,
     "darec_cluster_sample": 6,

@@ -84,6 +84,33 @@ def test_each_weight_switches_its_own_term(tmp_path, ml100k_profiles, build):
     assert len(losses) == 3  # backbone, or, glo
 
 
+def test_the_profile_ranking_term_is_bpr_on_the_llm_shared_parts_and_trains_only_the_llm_head(
+    tmp_path, ml100k_profiles, build
+):
+    weights = {f"darec_{k}_weight": 0 for k in ("or", "uni", "glo", "loc")}
+    config, _, model, train, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_rank_weight=0.5, **weights)
+    batch = next(iter(train))
+    users, pos, neg = batch[model.USER_ID], batch[model.ITEM_ID], batch[model.NEG_ITEM_ID]
+    model.train()
+    terms = model.alignment.extra_loss_terms(users, pos, neg, *model.forward(), model.user_profile, model.item_profile)
+    assert list(terms) == ["darec_rank"]
+    heads = model.alignment.llm_heads
+    u, i, j = (heads(p)[0] for p in (model.user_profile[users], model.item_profile[pos], model.item_profile[neg]))
+    expected = 0.5 * torch.log1p(torch.exp(-((u * i).sum(1) - (u * j).sum(1)))).mean()
+    assert terms["darec_rank"].item() == pytest.approx(expected.item(), rel=1e-5)
+    terms["darec_rank"].backward()
+    assert heads.first.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in model.alignment.cf_heads.parameters())
+    assert model.user_embedding.weight.grad is None  # it scores with the profiles only
+    # a one-user batch: the pairwise terms are zero, the ranking term is not
+    model.alignment.weights["glo"] = 0.3
+    one = torch.tensor([5, 5])
+    terms = model.alignment.extra_loss_terms(
+        one, pos[:2], neg[:2], *model.forward(), model.user_profile, model.item_profile
+    )
+    assert terms["darec_glo"].item() == 0.0 and terms["darec_rank"].item() > 0.0
+
+
 @pytest.mark.parametrize(
     "key, value, message",
     [

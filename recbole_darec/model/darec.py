@@ -36,7 +36,14 @@ Our reconstruction (no code is public; each choice is configurable):
   term scores with the same rule, so the heads a rule ranks with are trained to rank (the DaRec terms too);
 * L_loc: preference centers of the shared parts (:mod:`recbole_darec.model.preference_centers`):
   K-means on at most ``darec_cluster_sample`` nodes, refitted every ``darec_cluster_interval``
-  steps; ``darec_center_matching`` (joint | hungarian), ``darec_center_loss`` (mse | infonce).
+  steps; ``darec_center_matching`` (joint | hungarian), ``darec_center_loss`` (mse | infonce);
+* L_rank (our addition, not in the paper; ``darec_rank_weight``, 0 = off = the paper's objective): BPR on the LLM
+  side's shared parts alone, for the batch's users and positive and negative items. Why: on the ground-truth
+  simulator (docs/results/simulator.md) the LLM "shared" head kept the profiles' interaction-irrelevant part,
+  because nothing but the alignment terms trained it and, on sparse data, the CF side it aligns with holds none
+  of the true factors either; the paper's theory assumes the heads find the shared part. L_rank lets the
+  interactions decide what the LLM shared head keeps through its bottleneck (the backbone's embedding size), so
+  the alignment pulls the CF side toward the part of the profiles that predicts interactions.
 
 Every ``darec_diagnostics_interval`` steps (0: never) the training log shows whether the parts collapsed
 and whether the alignment reached the CF embeddings that score (:meth:`DaRecAlignment.log_diagnostics`).
@@ -128,7 +135,8 @@ class DaRecAlignment(ProfileAlignment):
 
     def __init__(self, config, cf_dim, llm_dim, n_users, n_items):
         super().__init__()
-        self.weights = {name: check_weight(config, f"darec_{name}_weight") for name in ("or", "uni", "glo", "loc")}
+        terms = ("or", "uni", "glo", "loc", "rank")
+        self.weights = {name: check_weight(config, f"darec_{name}_weight") for name in terms}
         n_clusters = check_value(config, "darec_n_clusters", int, 2)
         largest_k = min(n_users, n_items) - 1
         if n_clusters > largest_k:
@@ -240,6 +248,9 @@ class DaRecAlignment(ProfileAlignment):
         if self.weights["loc"] and self.step % self.interval == 0:
             self._refit_centers(0, user_all, user_profile)
             self._refit_centers(1, item_all, item_profile)
+        terms = {}
+        if self.weights["rank"]:  # on the whole batch, before the row sample below
+            terms["rank"] = self._profile_ranking(users, pos_items, neg_items, user_profile, item_profile)
         # As many users as items, so both sides stack into one batched computation per term.
         users = distinct(users, len(user_all))
         items = distinct(torch.cat([pos_items, neg_items]), len(item_all))
@@ -247,14 +258,14 @@ class DaRecAlignment(ProfileAlignment):
         generator = self._generator(3)
         users, items = self._sample(users, n, generator), self._sample(items, n, generator)
         self.step += 1
-        if n < 2:  # a one-row batch has no pairs to compare: every term is zero
-            return {f"darec_{name}": user_all.new_zeros(()) for name in active}
+        if n < 2 or active == ["rank"]:  # a one-row batch has no pairs to compare: every pairwise term is zero
+            terms.update({name: user_all.new_zeros(()) for name in active if name not in terms})
+            return {f"darec_{name}": self.weights[name] * value for name, value in terms.items()}
         cf_sh, cf_sp = self.cf_heads(torch.cat([user_all[users], item_all[items]]))
         llm_sh, llm_sp = self.llm_heads(torch.cat([user_profile[users], item_profile[items]]))
         # Normalised once, [part (CF/LLM shared, CF/LLM specific), side (users/items), n, d].
         units = F.normalize(torch.stack([cf_sh, llm_sh, cf_sp, llm_sp]).view(4, 2, n, -1), dim=-1)
         grams = units @ units.transpose(-1, -2) if self.weights["uni"] or self.weights["glo"] else None
-        terms = {}
         if self.weights["or"]:
             terms["or"] = orthogonality(units[2:], units[:2]).sum()
         if self.weights["uni"]:
@@ -264,6 +275,13 @@ class DaRecAlignment(ProfileAlignment):
         if self.weights["loc"]:
             terms["loc"] = self.centers.loss(units[0], units[1])
         return {f"darec_{name}": self.weights[name] * value for name, value in terms.items()}
+
+    def _profile_ranking(self, users, pos_items, neg_items, user_profile, item_profile):
+        """L_rank: BPR scored with the LLM shared parts of the batch's users and items (module docstring)."""
+        user_shared = self.llm_heads(user_profile[users])[0]
+        pos_shared, neg_shared = self.llm_heads(item_profile[torch.cat([pos_items, neg_items])])[0].chunk(2)
+        margin = (user_shared * (pos_shared - neg_shared)).sum(dim=1)
+        return -F.logsigmoid(margin).mean()
 
     def _global_term(self, units, grams, user_profiles, item_profiles):
         """L_glo between the CF shared part and the target structure: the LLM shared part (``head``) or the
