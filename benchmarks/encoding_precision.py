@@ -41,6 +41,7 @@ def encode(dataset, data_path, kind, limit, precision, threads):
 
     from recbole_darec.filenames import text_path
     from recbole_darec.profiles.encoder import DEFAULT_ENCODER, resolve_encoder_path
+    from recbole_darec.profiles.store import format_vector
     from recbole_darec.profiles.texts import read_texts
 
     torch.set_num_threads(threads)
@@ -51,7 +52,7 @@ def encode(dataset, data_path, kind, limit, precision, threads):
     start = time.perf_counter()
     vectors = model.encode(texts, batch_size=16, show_progress_bar=False, convert_to_numpy=True)
     seconds = time.perf_counter() - start
-    lines = "".join(" ".join(f"{x:.7g}" for x in row.astype("float64")) + "\n" for row in vectors)  # as written
+    lines = "".join(format_vector(row.astype("float64")) + "\n" for row in vectors)  # as the files hold them
     return {"seconds": seconds, "texts": len(texts), "sha256": hashlib.sha256(lines.encode()).hexdigest()}
 
 

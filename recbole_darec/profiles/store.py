@@ -23,6 +23,11 @@ from recbole_darec.filenames import VECTOR_FIELDS, vector_path
 from recbole_darec.profiles.texts import ProfileError
 
 
+def format_vector(row):
+    """One vector as the files hold it: 7 significant digits, space-separated (what makes them byte-identical)."""
+    return " ".join(f"{x:.7g}" for x in row)
+
+
 def write_embedding_file(path, kind, ids, vectors):
     """A RecBole atomic file with one float_seq vector per raw id (7 significant digits), written atomically."""
     id_field, vec_field = VECTOR_FIELDS[kind]
@@ -30,7 +35,7 @@ def write_embedding_file(path, kind, ids, vectors):
         bad = [ids[i] for i in np.flatnonzero(~np.isfinite(vectors).all(axis=1))[:5]]
         raise ProfileError(f"encoder produced NaN/inf vectors for {kind} ids {bad}; check those texts and the encoder.")
     lines = [f"{id_field}:token\t{vec_field}:float_seq\n"]
-    lines += [f"{key}\t{' '.join(f'{x:.7g}' for x in row)}\n" for key, row in zip(ids, vectors)]
+    lines += [f"{key}\t{format_vector(row)}\n" for key, row in zip(ids, vectors)]
     atomic_write_text(path, "".join(lines))
 
 
