@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 
+from child import run_child
+
 # users, items, density (training interactions are about 80% of users x items x density): interactions grow 7x
 # (0.39M, 0.9M, 2.7M) and nodes 15x from the first size to the last
 SIZES = {
@@ -171,10 +173,10 @@ def main():
         for model in models:
             child = [sys.executable, __file__, f"--measure={model},{dataset}", f"--data_path={args.data_path}"]
             child += [f"--steps={args.steps}", f"--eval_users={args.eval_users}", f"--threads={args.threads}"]
-            done = subprocess.run(child, capture_output=True, text=True)
-            if done.returncode:
-                lines.append(f"| {size} | {model} | failed: {done.stderr.strip().splitlines()[-1][:80]} |")
-            elif "refused" in (row := json.loads(done.stdout.strip().splitlines()[-1])):
+            row, error = run_child(child)
+            if error:
+                lines.append(f"| {size} | {model} | failed: {error} |")
+            elif "refused" in row:
                 lines.append(f"| {size} | {model} | refused: {row['refused']} |")
             else:
                 rows[model].append(row)

@@ -15,9 +15,10 @@ import argparse
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import time
+
+from child import run_child
 
 # the machine's own kernels, then two older instruction sets as a different CPU would run them
 INSTRUCTION_SETS = {
@@ -88,11 +89,10 @@ def main():
         env = {**os.environ, **INSTRUCTION_SETS[isa], **PRECISIONS[precision]}
         child = [sys.executable, __file__, f"--measure={precision},{threads}", f"--dataset={args.dataset}"]
         child += [f"--data_path={args.data_path}", f"--kind={args.kind}", f"--limit={args.limit}"]
-        done = subprocess.run(child, capture_output=True, text=True, env=env)
-        if done.returncode:
-            print(f"| {precision} | {isa} | {threads} | failed: {done.stderr.strip().splitlines()[-1][:100]} |")
+        row, error = run_child(child, env=env)
+        if error:
+            print(f"| {precision} | {isa} | {threads} | failed: {error} |")
             continue
-        row = json.loads(done.stdout.strip().splitlines()[-1])
         if precision == "float64" and isa == "native":
             reference[threads] = row["seconds"]
         ratio = f"{row['seconds'] / reference[threads]:.2f}" if threads in reference else "–"

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 
+from child import run_child
 from cost_growth import PROTOCOL, SIZES, generate_command
 
 
@@ -73,11 +74,10 @@ def main():
     for budget in budgets:
         child = [sys.executable, __file__, f"--measure={budget}", f"--size={args.size}", f"--model={args.model}"]
         child += [f"--data_path={args.data_path}", f"--threads={args.threads}"]
-        done = subprocess.run(child, capture_output=True, text=True)
-        if done.returncode:
-            print(f"| {budget} | failed: {done.stderr.strip().splitlines()[-1][:100]} |")
+        row, error = run_child(child)
+        if error:
+            print(f"| {budget} | failed: {error} |")
             continue
-        row = json.loads(done.stdout.strip().splitlines()[-1])
         print(
             f"| {budget} | {row['users_a_batch']} | {row['seconds']:.1f} | {row['added_mb']:.0f} | "
             f"{row['recall@20']:.4f} |",
