@@ -251,6 +251,7 @@ DAREC_SETTINGS = {
     "darec_global_temperature": 0.5,
     "darec_cf_head": "linear",
     "darec_llm_head": "mlp",
+    "darec_shared_dim": 0,
     "darec_center_matching": "joint",
     "darec_center_loss": "infonce",
     "darec_center_temperature": 0.2,

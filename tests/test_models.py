@@ -111,9 +111,31 @@ def test_the_profile_ranking_term_is_bpr_on_the_llm_shared_parts_and_trains_only
     assert terms["darec_glo"].item() == 0.0 and terms["darec_rank"].item() > 0.0
 
 
+def test_a_narrower_shared_width_shapes_every_part_and_still_trains(tmp_path, ml100k_profiles, build):
+    config, _, model, train, _, _ = build(
+        tmp_path, ml100k_profiles, "DaRecLightGCN", darec_shared_dim=8, darec_cf_head="mlp", darec_score="disentangled"
+    )
+    alignment = model.alignment
+    parts = (*alignment.cf_heads(model.user_embedding.weight), *alignment.llm_heads(model.user_profile))
+    assert [p.shape[1] for p in parts] == [8, 8, 8, 8]
+    assert alignment.centers.centers_cf.shape[-1] == 16  # joint matching: both sides' shared parts side by side
+    model.train()
+    losses = model.calculate_loss(next(iter(train)))
+    assert all(torch.isfinite(x) for x in losses)
+    sum(losses).backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in alignment.parameters())
+    assert model.scoring_view(*model.forward())[1].shape[1] == 16  # disentangled: shared and specific parts
+
+
+def test_a_narrower_shared_width_is_refused_with_an_anchored_cf_head(tmp_path, ml100k_profiles, build):
+    with pytest.raises(ConfigError, match="darec_shared_dim = 8 needs trainable CF heads"):
+        build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_shared_dim=8, darec_cf_head="identity")
+
+
 @pytest.mark.parametrize(
     "key, value, message",
     [
+        ("darec_shared_dim", -1, "darec_shared_dim"),
         ("darec_glo_weight", -1, "darec_glo_weight"),
         ("darec_n_clusters", 5000, "exceeds"),
         ("darec_center_matching", "greedy", "darec_center_matching"),

@@ -8,7 +8,9 @@ globally through similarity structure (L_glo) and locally through preference cen
 
 Our reconstruction (no code is public; each choice is configurable):
 * heads: linear maps or RLMRec-projector-shaped MLPs (d_in -> (d_in+d)/2 -> LeakyReLU -> d),
-  chosen per side (``darec_cf_head``, ``darec_llm_head``); d = the backbone's embedding size. The CF
+  chosen per side (``darec_cf_head``, ``darec_llm_head``); d = the backbone's embedding size, or narrower
+  (``darec_shared_dim``: a bottleneck through which a head keeps fewer directions; on the ground-truth
+  simulator a 32-d LLM head kept the profiles' interaction-irrelevant part beside the shared one). The CF
   side may also be *anchored* (:class:`AnchoredHeads`: ``identity``, ``orthogonal``, ``split``), so
   that trainable CF heads cannot absorb the alignment in a subspace the scoring embeddings ignore;
 * every term is computed on n = min(``darec_row_sample``, unique users, unique items) of the
@@ -160,11 +162,17 @@ class DaRecAlignment(ProfileAlignment):
             "llm": check_value(config, "darec_llm_head", str, None, choices={"linear", "mlp"}),
         }
         self.seed = config["seed"]
+        shared_dim = check_value(config, "darec_shared_dim", int, 0) or cf_dim
         if heads["cf"] in ("linear", "mlp"):
-            self.cf_heads = DisentangledHeads(cf_dim, cf_dim, heads["cf"])
+            self.cf_heads = DisentangledHeads(cf_dim, shared_dim, heads["cf"])
+        elif shared_dim != cf_dim:
+            raise ConfigError(
+                f"darec_shared_dim = {shared_dim} needs trainable CF heads: darec_cf_head = '{heads['cf']}' fixes the "
+                f"shared part's width; use darec_cf_head linear or mlp, or darec_shared_dim 0 (the embedding size)."
+            )
         else:
             self.cf_heads = AnchoredHeads(cf_dim, heads["cf"])
-        shared_dim = getattr(self.cf_heads, "shared_dim", cf_dim)
+            shared_dim = self.cf_heads.shared_dim
         self.llm_heads = DisentangledHeads(llm_dim, shared_dim, heads["llm"])
         self.centers = PreferenceCenters(
             n_clusters,
