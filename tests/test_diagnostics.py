@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from recbole_darec.model.measures import effective_rank, knn_overlap, linear_cka, mean_pairwise_cosine, recovered_share
+from recbole_darec.model.measures import (
+    Reference,
+    alignment_report,
+    effective_rank,
+    knn_overlap,
+    linear_cka,
+    mean_pairwise_cosine,
+    recovered_share,
+)
 
 
 def test_collapse_measures_tell_a_collapsed_set_from_a_spread_one():
@@ -56,13 +64,29 @@ def test_knn_overlap_in_row_chunks_matches_a_written_out_count():
     assert knn_overlap(x, y, k=5, queries=500) == knn_overlap(x, y, k=5)
 
 
+def test_a_prepared_reference_gives_the_figures_computed_from_scratch():
+    g = torch.Generator().manual_seed(3)
+    x, y = torch.randn(60, 6, generator=g), torch.randn(60, 24, generator=g) + 0.5
+    reference = Reference(y, k=5, chunk=7, queries=20)
+    assert reference.cka(x) == pytest.approx(linear_cka(x, y), rel=1e-5)
+    assert reference.knn_overlap(x) == pytest.approx(np.mean(written_out_shares(x, y, k=5)[:20]))
+    assert alignment_report(x, Reference(y, queries=20)) == alignment_report(x, y, knn_queries=20)
+
+
 def test_darec_logs_its_diagnostics_during_training(tmp_path, ml100k_profiles, build):
-    _, _, model, train, _, _ = build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_diagnostics_interval=1)
+    _, _, model, train, _, _ = build(
+        tmp_path, ml100k_profiles, "DaRecLightGCN", darec_diagnostics_interval=1, darec_cluster_sample=300
+    )
     model.train()
     model.calculate_loss(next(iter(train)))
     figures = model.alignment.diagnostics
     assert {"users_shared_cka", "items_cf_profile_knn20", "users_specific_llm_erank"} <= set(figures)
     assert all(isinstance(v, float) for v in figures.values())
+    # the log follows the same 300 nodes of each side, their profile side prepared once
+    samples = dict(model.alignment._diagnostic_samples)
+    model.calculate_loss(next(iter(train)))
+    assert all(model.alignment._diagnostic_samples[side][1] is samples[side][1] for side in (0, 1))
+    assert [len(nodes) for nodes, _ in samples.values()] == [300, 300]
 
 
 def test_warm_and_cold_item_groups_by_hand():

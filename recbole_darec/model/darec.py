@@ -68,7 +68,7 @@ from recbole_darec.model.losses import (
     similarity_structure,
     uniformity,
 )
-from recbole_darec.model.measures import alignment_report
+from recbole_darec.model.measures import Reference, alignment_report
 from recbole_darec.model.preference_centers import PreferenceCenters
 
 
@@ -189,6 +189,7 @@ class DaRecAlignment(ProfileAlignment):
             self.fused_gate = nn.Parameter(torch.zeros(()))
         self.diagnostics_interval = check_value(config, "darec_diagnostics_interval", int, 0)
         self.diagnostics = {}  # the last figures of ``log_diagnostics``
+        self._diagnostic_samples = {}  # side: (its nodes, their profile vectors' Reference), made at the first log
         # A host-side counter (a device tensor read every step would make every step wait for the GPU),
         # saved in checkpoints through nn.Module's extra state, so a resumed run draws the same samples.
         self.step = 0
@@ -230,20 +231,30 @@ class DaRecAlignment(ProfileAlignment):
         llm_unit = F.normalize(self.llm_heads(llm_all[nodes])[0], dim=1)
         self.centers.refit(side, cf_unit, llm_unit, np.random.default_rng(self.seed + self.step))
 
+    def _diagnostic_sample(self, side, rows, profiles):
+        """The nodes of one side (0: users, 1: items) that the training log follows, drawn once per run (at most
+        ``darec_cluster_sample``), so that its figures compare like with like from one log to the next, and their
+        profile vectors prepared once as a :class:`Reference` (the profile side is most of the work)."""
+        if side not in self._diagnostic_samples:
+            generator = torch.Generator().manual_seed(self.seed * 1_000_003 + 17 + side)
+            nodes = self._sample(torch.arange(1, len(rows)), self.cluster_sample, generator).to(rows.device)
+            self._diagnostic_samples[side] = nodes, Reference(profiles[nodes], queries=DIAGNOSTIC_KNN_QUERIES)
+        return self._diagnostic_samples[side]
+
     @torch.no_grad()
     def log_diagnostics(self, user_all, item_all, user_profile, item_profile):
-        """Collapse and alignment figures on a node sample of each side (recbole_darec.diagnostics): mean pairwise
-        cosine and effective rank of the shared and specific parts, CKA of the two sides' shared parts, and how
-        close the CF embeddings that score come to the profile vectors (CKA, 20-nearest-neighbour overlap)."""
+        """Collapse and alignment figures on a fixed node sample of each side (recbole_darec.diagnostics): mean
+        pairwise cosine and effective rank of the shared and specific parts, CKA of the two sides' shared parts, and
+        how close the CF embeddings that score come to the profile vectors (CKA, 20-nearest-neighbour overlap)."""
         figures = {}
-        for side, cf_all, llm_all in (("users", user_all, user_profile), ("items", item_all, item_profile)):
-            nodes = self._node_sample(cf_all, 17)
+        for side, (name, cf_all, llm_all) in enumerate(
+            (("users", user_all, user_profile), ("items", item_all, item_profile))
+        ):
+            nodes, reference = self._diagnostic_sample(side, cf_all, llm_all)
             cf, llm = cf_all[nodes], llm_all[nodes]
             (cf_sh, cf_sp), (llm_sh, llm_sp) = self.cf_heads(cf), self.llm_heads(llm)
-            report = alignment_report(
-                cf, llm, shared=(cf_sh, llm_sh), specific=(cf_sp, llm_sp), knn_queries=DIAGNOSTIC_KNN_QUERIES
-            )
-            figures.update({f"{side}_{k}": round(v, 4) for k, v in report.items()})
+            report = alignment_report(cf, reference, shared=(cf_sh, llm_sh), specific=(cf_sp, llm_sp))
+            figures.update({f"{name}_{k}": round(v, 4) for k, v in report.items()})
         self.diagnostics = figures
         getLogger().info(f"DaRec diagnostics at step {self.step}: {figures}")
 

@@ -1,7 +1,8 @@
 """Representation measures (torch only): used by DaRec's training log, ``evaluate --alignment`` and scripts.
 
 ``mean_pairwise_cosine`` and ``effective_rank`` detect a collapse; ``linear_cka`` (Kornblith et al., 2019)
-and ``knn_overlap`` say how alike two representations of the same rows are; ``recovered_share`` how much of a
+and ``knn_overlap`` say how alike two representations of the same rows are (``Reference``: the same against a
+fixed one, its half computed once); ``recovered_share`` how much of a
 known target (a simulator's true factors) a representation holds.
 """
 
@@ -52,38 +53,61 @@ def recovered_share(x, target, generator_seed=0):
     return 1 - residual / total
 
 
-def knn_overlap(x, y, k=20, chunk=4096, queries=None):
-    """Mean share of each row's ``k`` nearest neighbours (cosine) that the two representations have in common.
-
-    Rows are taken ``chunk`` at a time, so memory is ``chunk x n`` similarities, not ``n x n`` (all items of
-    a large catalogue: 50,000 rows would need 10 GB at once). ``queries``: only the first so many rows look
-    for their neighbours (among all ``n``): for rows in random order an unbiased estimate of the same mean,
-    at ``queries / n`` of the cost."""
+def nearest_neighbours(x, k=20, chunk=4096, queries=None):
+    """Indices ``[queries, k]`` of the ``k`` nearest neighbours (cosine) of each of the first ``queries`` rows
+    (default: every row) among all rows, itself excluded. Rows are taken ``chunk`` at a time, so memory is
+    ``chunk x n`` similarities, not ``n x n`` (all items of a large catalogue: 50,000 rows would need 10 GB at
+    once)."""
     n, k = len(x), min(k, len(x) - 1)
     asking = n if queries is None else min(queries, n)
-    units = F.normalize(x, dim=1), F.normalize(y, dim=1)
-    common = 0
+    unit = F.normalize(x, dim=1)
+    found = []
     for start in range(0, asking, chunk):
         rows = torch.arange(start, min(start + chunk, asking), device=x.device)
-        a, b = (
-            (unit[rows] @ unit.T)
-            .index_put_((torch.arange(len(rows)), rows), torch.tensor(-float("inf")))
-            .topk(k)
-            .indices
-            for unit in units
-        )
-        common += int((a.unsqueeze(2) == b.unsqueeze(1)).any(dim=2).sum())
-    return common / (asking * k)
+        similarity = (unit[rows] @ unit.T).index_put_((torch.arange(len(rows)), rows), torch.tensor(-float("inf")))
+        found.append(similarity.topk(k).indices)
+    return torch.cat(found)
+
+
+def knn_overlap(x, y, k=20, chunk=4096, queries=None):
+    """Mean share of each row's ``k`` nearest neighbours (cosine) that the two representations have in common.
+    ``queries``: only the first so many rows look for their neighbours (among all ``n``): for rows in random
+    order an unbiased estimate of the same mean, at ``queries / n`` of the cost."""
+    return Reference(y, k, chunk, queries).knn_overlap(x)
+
+
+class Reference:
+    """A representation that stays fixed (the profile vectors of a fixed node sample), prepared once for many
+    comparisons with one that changes: its centred rows and their self-similarity norm for CKA, and its rows'
+    nearest neighbours. DaRec's training log compares the same nodes every few hundred steps; the profile side's
+    half of the work (most of it: 384-d vectors) is then done once per run."""
+
+    def __init__(self, y, k=20, chunk=4096, queries=None):
+        self.k, self.chunk, self.queries = k, chunk, queries
+        self.centred = y - y.mean(dim=0)
+        self.self_norm = (self.centred.T @ self.centred).pow(2).sum().sqrt()
+        self.neighbours = nearest_neighbours(y, k, chunk, queries)
+
+    def cka(self, x):
+        """``linear_cka(x, y)``, with y's half computed once."""
+        x = x - x.mean(dim=0)
+        cross = (self.centred.T @ x).pow(2).sum()
+        return float(cross / (self.self_norm * (x.T @ x).pow(2).sum().sqrt()).clamp(min=1e-12))
+
+    def knn_overlap(self, x):
+        """``knn_overlap(x, y)``, with y's neighbours found once."""
+        mine = nearest_neighbours(x, self.k, self.chunk, self.queries)
+        common = (mine.unsqueeze(2) == self.neighbours.unsqueeze(1)).any(dim=2).sum()
+        return int(common) / mine.numel()
 
 
 def alignment_report(cf, profile, shared=None, specific=None, knn_queries=None):
-    """Collapse and alignment figures for one side: ``cf`` embeddings and ``profile`` vectors of the same rows,
-    optionally the (CF, LLM) pairs of shared and of specific parts (``knn_queries``: see ``knn_overlap``).
-    Returns a flat dict of floats."""
-    report = {
-        "cf_profile_cka": linear_cka(cf, profile),
-        "cf_profile_knn20": knn_overlap(cf, profile, queries=knn_queries),
-    }
+    """Collapse and alignment figures for one side: ``cf`` embeddings and ``profile`` vectors of the same rows
+    (a tensor, or a :class:`Reference` of them prepared with ``knn_queries``), optionally the (CF, LLM) pairs of
+    shared and of specific parts (``knn_queries``: see ``knn_overlap``). Returns a flat dict of floats."""
+    if not isinstance(profile, Reference):
+        profile = Reference(profile, queries=knn_queries)
+    report = {"cf_profile_cka": profile.cka(cf), "cf_profile_knn20": profile.knn_overlap(cf)}
     for name, parts in (("shared", shared), ("specific", specific)):
         if parts is None:
             continue
