@@ -62,6 +62,9 @@ def main():
         print("|---|---|---|---|---|---|")
         for backbone in args.backbones.split(","):
             names = [backbone] + [f"{aligner}{backbone}" for aligner in args.aligners.split(",")]
+            # Before this process builds anything: a child's peak resident memory starts from its parent's at the
+            # fork, so children of a parent holding built models all reported that parent's size.
+            memory = {name: peak_memory_child(name, dataset, overrides) for name in names}
             built = {name: build(name, dataset, overrides) for name in names}
             times = {name: [] for name in names}
             for epoch in range(args.rounds + 1):
@@ -76,9 +79,9 @@ def main():
                 ratio_backbone = median[name] / median[backbone]
                 con = median.get(f"RLMRecCon{backbone}")
                 ratio_con = f"{median[name] / con:.2f}" if con else "–"
-                memory = peak_memory_child(name, dataset, overrides)
                 print(
-                    f"| {backbone} | {name} | {median[name]:.3f} | {ratio_backbone:.2f} | {ratio_con} | {memory:.0f} |",
+                    f"| {backbone} | {name} | {median[name]:.3f} | {ratio_backbone:.2f} | {ratio_con} "
+                    f"| {memory[name]:.0f} |",
                     flush=True,
                 )
 
