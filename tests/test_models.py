@@ -8,6 +8,7 @@ import torch
 from recbole.utils import ModelType
 
 from recbole_darec.config import ConfigError
+from recbole_darec.model.darec import DaRecAlignment
 from recbole_darec.model.lookup import get_model, our_model_names
 from recbole_darec.profiles import split_pairs
 from recbole_darec.quick_start import load_data_and_model, run_recbole_darec
@@ -111,25 +112,28 @@ def test_the_profile_ranking_term_is_bpr_on_the_llm_shared_parts_and_trains_only
     assert terms["darec_glo"].item() == 0.0 and terms["darec_rank"].item() > 0.0
 
 
-def test_a_narrower_shared_width_shapes_every_part_and_still_trains(tmp_path, ml100k_profiles, build):
-    config, _, model, train, _, _ = build(
-        tmp_path, ml100k_profiles, "DaRecLightGCN", darec_shared_dim=8, darec_cf_head="mlp", darec_score="disentangled"
+def test_a_narrower_shared_width_shapes_every_part_and_still_trains(darec_settings):
+    alignment = DaRecAlignment(
+        darec_settings(darec_shared_dim=3, darec_cf_head="mlp", darec_score="disentangled"),
+        cf_dim=8,
+        llm_dim=12,
+        n_users=20,
+        n_items=30,
     )
-    alignment = model.alignment
-    parts = (*alignment.cf_heads(model.user_embedding.weight), *alignment.llm_heads(model.user_profile))
-    assert [p.shape[1] for p in parts] == [8, 8, 8, 8]
-    assert alignment.centers.centers_cf.shape[-1] == 16  # joint matching: both sides' shared parts side by side
-    model.train()
-    losses = model.calculate_loss(next(iter(train)))
-    assert all(torch.isfinite(x) for x in losses)
-    sum(losses).backward()
+    g = torch.Generator().manual_seed(0)
+    user_all, item_all = torch.randn(20, 8, generator=g, requires_grad=True), torch.randn(30, 8, generator=g)
+    user_profile, item_profile = torch.randn(20, 12, generator=g), torch.randn(30, 12, generator=g)
+    assert [p.shape[1] for p in (*alignment.cf_heads(item_all), *alignment.llm_heads(item_profile))] == [3, 3, 3, 3]
+    assert alignment.centers.centers_cf.shape[-1] == 6  # joint matching: both sides' shared parts side by side
+    assert alignment.scoring_view(user_all, item_all, user_profile, item_profile)[1].shape[1] == 6
+    users, pos, neg = (torch.randint(1, n, (16,), generator=g) for n in (20, 30, 30))
+    terms = alignment.extra_loss_terms(users, pos, neg, user_all, item_all, user_profile, item_profile)
+    assert len(terms) == 4 and all(torch.isfinite(t) for t in terms.values())
+    sum(terms.values()).backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in alignment.parameters())
-    assert model.scoring_view(*model.forward())[1].shape[1] == 16  # disentangled: shared and specific parts
-
-
-def test_a_narrower_shared_width_is_refused_with_an_anchored_cf_head(tmp_path, ml100k_profiles, build):
-    with pytest.raises(ConfigError, match="darec_shared_dim = 8 needs trainable CF heads"):
-        build(tmp_path, ml100k_profiles, "DaRecLightGCN", darec_shared_dim=8, darec_cf_head="identity")
+    assert user_all.grad.abs().sum() > 0
+    with pytest.raises(ConfigError, match="darec_shared_dim = 3 needs trainable CF heads"):
+        DaRecAlignment(darec_settings(darec_shared_dim=3, darec_cf_head="identity"), 8, 12, 20, 30)
 
 
 @pytest.mark.parametrize(
