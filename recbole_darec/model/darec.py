@@ -219,14 +219,14 @@ class DaRecAlignment(ProfileAlignment):
             return rows
         return rows[torch.randperm(len(rows), generator=generator)[:size].to(rows.device)]
 
-    def _node_sample(self, rows, salt):
-        """At most ``darec_cluster_sample`` of a side's real nodes (row 0 is RecBole's [PAD]), drawn per step."""
-        return self._sample(torch.arange(1, len(rows)), self.cluster_sample, self._generator(salt)).to(rows.device)
+    def _node_sample(self, rows, generator):
+        """At most ``darec_cluster_sample`` of a side's real nodes (row 0 is RecBole's [PAD])."""
+        return self._sample(torch.arange(1, len(rows)), self.cluster_sample, generator).to(rows.device)
 
     @torch.no_grad()
     def _refit_centers(self, side, cf_all, llm_all):
         """Refit one side's centers (0: users, 1: items) on a bounded node sample of its shared parts."""
-        nodes = self._node_sample(cf_all, 11 + side)
+        nodes = self._node_sample(cf_all, self._generator(11 + side))  # drawn anew at every refit
         cf_unit = F.normalize(self.cf_heads(cf_all[nodes])[0], dim=1)
         llm_unit = F.normalize(self.llm_heads(llm_all[nodes])[0], dim=1)
         self.centers.refit(side, cf_unit, llm_unit, np.random.default_rng(self.seed + self.step))
@@ -236,8 +236,7 @@ class DaRecAlignment(ProfileAlignment):
         ``darec_cluster_sample``), so that its figures compare like with like from one log to the next, and their
         profile vectors prepared once as a :class:`Reference` (the profile side is most of the work)."""
         if side not in self._diagnostic_samples:
-            generator = torch.Generator().manual_seed(self.seed * 1_000_003 + 17 + side)
-            nodes = self._sample(torch.arange(1, len(rows)), self.cluster_sample, generator).to(rows.device)
+            nodes = self._node_sample(rows, torch.Generator().manual_seed(self.seed * 1_000_003 + 17 + side))
             self._diagnostic_samples[side] = nodes, Reference(profiles[nodes], queries=DIAGNOSTIC_KNN_QUERIES)
         return self._diagnostic_samples[side]
 

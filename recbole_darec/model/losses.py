@@ -76,11 +76,19 @@ def cka_alignment(a, b):
     per leading set; one form of DaRec's L_glo, our choice). 0 when one side is a rotation and scaling of the
     other; a side that collapses to one point has no centred variance, so a collapse cannot meet it."""
     a, b = a - a.mean(dim=-2, keepdim=True), b - b.mean(dim=-2, keepdim=True)
+    return 1 - centred_cka(a, b, gram_norm(b))
+
+
+def gram_norm(x):
+    """``||x^T x||_F`` of rows ``[..., n, d]``: the self-similarity scale in linear CKA."""
+    return (x.transpose(-1, -2) @ x).pow(2).sum(dim=(-1, -2)).sqrt()
+
+
+def centred_cka(a, b, b_norm):
+    """Linear CKA of centred rows ``a`` and ``b`` given ``b``'s :func:`gram_norm` (so that a fixed ``b``'s can be
+    computed once: :class:`recbole_darec.model.measures.Reference`)."""
     cross = (b.transpose(-1, -2) @ a).pow(2).sum(dim=(-1, -2))
-    scale = (a.transpose(-1, -2) @ a).pow(2).sum(dim=(-1, -2)).sqrt() * (b.transpose(-1, -2) @ b).pow(2).sum(
-        dim=(-1, -2)
-    ).sqrt()
-    return 1 - cross / scale.clamp(min=1e-12)
+    return cross / (gram_norm(a) * b_norm).clamp(min=1e-12)
 
 
 def center_alignment(centers_a, centers_b, kind="mse", temperature=0.2, present=None):

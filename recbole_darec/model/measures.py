@@ -9,7 +9,7 @@ known target (a simulator's true factors) a representation holds.
 import torch
 import torch.nn.functional as F
 
-from recbole_darec.model.losses import cka_alignment
+from recbole_darec.model.losses import centred_cka, cka_alignment, gram_norm
 
 
 def mean_pairwise_cosine(x):
@@ -69,11 +69,16 @@ def nearest_neighbours(x, k=20, chunk=4096, queries=None):
     return torch.cat(found)
 
 
+def neighbour_overlap(mine, theirs):
+    """Mean share of each row's neighbours (two :func:`nearest_neighbours` results) that both lists hold."""
+    return int((mine.unsqueeze(2) == theirs.unsqueeze(1)).any(dim=2).sum()) / mine.numel()
+
+
 def knn_overlap(x, y, k=20, chunk=4096, queries=None):
     """Mean share of each row's ``k`` nearest neighbours (cosine) that the two representations have in common.
     ``queries``: only the first so many rows look for their neighbours (among all ``n``): for rows in random
     order an unbiased estimate of the same mean, at ``queries / n`` of the cost."""
-    return Reference(y, k, chunk, queries).knn_overlap(x)
+    return neighbour_overlap(*(nearest_neighbours(z, k, chunk, queries) for z in (x, y)))
 
 
 class Reference:
@@ -85,20 +90,16 @@ class Reference:
     def __init__(self, y, k=20, chunk=4096, queries=None):
         self.k, self.chunk, self.queries = k, chunk, queries
         self.centred = y - y.mean(dim=0)
-        self.self_norm = (self.centred.T @ self.centred).pow(2).sum().sqrt()
+        self.norm = gram_norm(self.centred)
         self.neighbours = nearest_neighbours(y, k, chunk, queries)
 
     def cka(self, x):
         """``linear_cka(x, y)``, with y's half computed once."""
-        x = x - x.mean(dim=0)
-        cross = (self.centred.T @ x).pow(2).sum()
-        return float(cross / (self.self_norm * (x.T @ x).pow(2).sum().sqrt()).clamp(min=1e-12))
+        return float(centred_cka(x - x.mean(dim=0), self.centred, self.norm))
 
     def knn_overlap(self, x):
         """``knn_overlap(x, y)``, with y's neighbours found once."""
-        mine = nearest_neighbours(x, self.k, self.chunk, self.queries)
-        common = (mine.unsqueeze(2) == self.neighbours.unsqueeze(1)).any(dim=2).sum()
-        return int(common) / mine.numel()
+        return neighbour_overlap(nearest_neighbours(x, self.k, self.chunk, self.queries), self.neighbours)
 
 
 def alignment_report(cf, profile, shared=None, specific=None, knn_queries=None):
