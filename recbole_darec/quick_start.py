@@ -37,7 +37,7 @@ def _build(config, logger=None):
     dataset = create_dataset(config)
     if logger:
         logger.info(dataset)
-    size_full_sort_batches(config, dataset.item_num)
+    size_full_sort_batches(config, dataset.item_num, config.model_class)
     train_data, valid_data, test_data = data_preparation(config, dataset)
     history = check_value(config, "test_history", str, None, choices={"train", "train_valid"})
     if history == "train" and test_data is not None:

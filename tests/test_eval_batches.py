@@ -1,9 +1,11 @@
 """Full-sort evaluation batches sized from eval_memory_mb (recbole_darec/data/eval_batches.py)."""
 
 import pytest
+from recbole.model.general_recommender import EASE, ConvNCF, NeuMF
 
 from recbole_darec.checks import ConfigError
-from recbole_darec.data.eval_batches import BYTES_PER_SCORE, size_full_sort_batches
+from recbole_darec.data.eval_batches import BYTES_PER_SCORE, scores_pairs, size_full_sort_batches
+from recbole_darec.model.lightgcn import LightGCN
 
 
 def test_a_batch_holds_the_users_whose_scores_fit_the_budget():
@@ -15,6 +17,16 @@ def test_a_batch_holds_the_users_whose_scores_fit_the_budget():
     assert size_full_sort_batches(kept, 1000) is None and kept["eval_batch_size"] == 4096
     with pytest.raises(ConfigError, match="eval_memory_mb"):
         size_full_sort_batches({"eval_memory_mb": 0}, 1000)
+
+
+def test_a_model_that_scores_pairs_keeps_recboles_chunks_of_pairs():
+    """ConvNCF has no full_sort_predict: RecBole's trainer predicts eval_batch_size pairs a chunk, and a pair costs
+    it far more than a score (a 256 MB budget sized a 20 GB chunk on ml-100k)."""
+    assert scores_pairs(ConvNCF) and scores_pairs(NeuMF)
+    assert not scores_pairs(EASE) and not scores_pairs(LightGCN)
+    config = {"eval_memory_mb": 256.0, "eval_batch_size": 4096}
+    assert size_full_sort_batches(config, 1000, ConvNCF) is None and config["eval_batch_size"] == 4096
+    assert size_full_sort_batches(config, 1000, LightGCN) == 256 * 2**20 // (BYTES_PER_SCORE * 1000)
 
 
 def test_the_metrics_are_the_same_at_any_batch_size(tmp_path, toy_profiled, base_config, copy_dataset):

@@ -6,9 +6,16 @@ user), while a large value on a large catalogue asks for more memory than there 
 ``eval_memory_mb`` states the memory instead: each batch holds as many users as fit ``BYTES_PER_SCORE`` bytes
 per (user, item) pair in it; ``~`` keeps RecBole's rule on ``eval_batch_size``. The scores, and so every metric,
 are the same at any batch size (each user's row is ranked alone).
+
+A model without its own ``full_sort_predict`` (RecBole's ConvNCF, NeuMF, NNCF) is scored by RecBole's trainer one
+chunk of ``eval_batch_size`` (user, item) pairs at a time through ``predict``, whose memory a pair is the model's
+own (ConvNCF's convolutions: about 150 KB, so a 256 MB score budget became a 20 GB chunk on ml-100k): such a
+model keeps RecBole's rule, and the log says so.
 """
 
 from logging import getLogger
+
+from recbole.model.abstract_recommender import AbstractRecommender
 
 from recbole_darec.checks import check_value
 
@@ -18,12 +25,25 @@ from recbole_darec.checks import check_value
 BYTES_PER_SCORE = 20
 
 
-def size_full_sort_batches(config, item_num):
+def scores_pairs(model_class):
+    """Whether RecBole's trainer scores ``model_class`` pair by pair (it has no ``full_sort_predict`` of its own)."""
+    return getattr(model_class, "full_sort_predict", None) is AbstractRecommender.full_sort_predict
+
+
+def size_full_sort_batches(config, item_num, model_class=None):
     """Set ``config["eval_batch_size"]`` so that a full-sort batch holds the users that fit ``eval_memory_mb``
-    (at least one); returns the users a batch, or ``None`` when ``eval_memory_mb`` is ``~`` (nothing changed)."""
+    (at least one); returns the users a batch, or ``None`` when nothing changed: ``eval_memory_mb`` is ``~``, or
+    ``model_class`` scores pairs (module docstring)."""
     if config["eval_memory_mb"] is None:
         return None
     budget = check_value(config, "eval_memory_mb", float, 0.0, inclusive=False)
+    if model_class is not None and scores_pairs(model_class):
+        getLogger().info(
+            f"full-sort evaluation: {model_class.__name__} scores (user, item) pairs through predict, whose memory "
+            f"a pair is its own, so eval_memory_mb does not size its batches: RecBole's eval_batch_size = "
+            f"{config['eval_batch_size']} pairs a chunk applies"
+        )
+        return None
     users = max(int(budget * 2**20 // (BYTES_PER_SCORE * item_num)), 1)
     config["eval_batch_size"] = users * item_num
     getLogger().info(
