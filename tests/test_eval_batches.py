@@ -10,13 +10,13 @@ from recbole_darec.model.lightgcn import LightGCN
 
 def test_a_batch_holds_the_users_whose_scores_fit_the_budget():
     config = {"eval_memory_mb": 1.0, "eval_batch_size": 4096}
-    assert size_full_sort_batches(config, 1000) == 2**20 // (BYTES_PER_SCORE * 1000) == 52
+    assert size_full_sort_batches(config, 1000, LightGCN) == 2**20 // (BYTES_PER_SCORE * 1000) == 52
     assert config["eval_batch_size"] == 52 * 1000
-    assert size_full_sort_batches(dict(config), 10**7) == 1  # a catalogue larger than the budget: one user a batch
+    assert size_full_sort_batches(dict(config), 10**7, LightGCN) == 1  # catalogue over the budget: one user a batch
     kept = {"eval_memory_mb": None, "eval_batch_size": 4096}
-    assert size_full_sort_batches(kept, 1000) is None and kept["eval_batch_size"] == 4096
+    assert size_full_sort_batches(kept, 1000, LightGCN) is None and kept["eval_batch_size"] == 4096
     with pytest.raises(ConfigError, match="eval_memory_mb"):
-        size_full_sort_batches({"eval_memory_mb": 0}, 1000)
+        size_full_sort_batches({"eval_memory_mb": 0}, 1000, LightGCN)
 
 
 def test_a_model_that_scores_pairs_keeps_recboles_chunks_of_pairs():

@@ -30,14 +30,14 @@ def scores_pairs(model_class):
     return getattr(model_class, "full_sort_predict", None) is AbstractRecommender.full_sort_predict
 
 
-def size_full_sort_batches(config, item_num, model_class=None):
+def size_full_sort_batches(config, item_num, model_class):
     """Set ``config["eval_batch_size"]`` so that a full-sort batch holds the users that fit ``eval_memory_mb``
     (at least one); returns the users a batch, or ``None`` when nothing changed: ``eval_memory_mb`` is ``~``, or
     ``model_class`` scores pairs (module docstring)."""
     if config["eval_memory_mb"] is None:
         return None
     budget = check_value(config, "eval_memory_mb", float, 0.0, inclusive=False)
-    if model_class is not None and scores_pairs(model_class):
+    if scores_pairs(model_class):
         getLogger().info(
             f"full-sort evaluation: {model_class.__name__} scores (user, item) pairs through predict, whose memory "
             f"a pair is its own, so eval_memory_mb does not size its batches: RecBole's eval_batch_size = "
